@@ -1,0 +1,98 @@
+"""ORM tables. Every column added here needs a migration in archive_db/migrations/versions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, DateTime
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|finished|failed|stopped
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    config_json: Mapped[str] = mapped_column(Text)
+    dgm_version: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Agent(Base):
+    """One self-modification attempt; the seed is the root. Rejected and failed ones are kept."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True, index=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    # seed | running | valid | rejected | failed
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    target_task: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    diagnosis_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    transcript_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    files_changed: Mapped[int] = mapped_column(Integer, default=0)
+    lines_added: Mapped[int] = mapped_column(Integer, default=0)
+    lines_removed: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    n_tasks: Mapped[int] = mapped_column(Integer, default=0)
+    n_resolved: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Evaluation(Base):
+    """One agent on one benchmark task: its patch, how it was graded, and the outcome."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[int] = mapped_column(Integer)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    empty_patch: Mapped[bool] = mapped_column(Boolean, default=False)
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    agent_status: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    patch: Mapped[str] = mapped_column(Text, default="")
+    patch_hash: Mapped[str] = mapped_column(String(64), default="")
+    stripped_paths_json: Mapped[str] = mapped_column(Text, default="[]")
+    test_output: Mapped[str] = mapped_column(Text, default="")
+    test_results_json: Mapped[str] = mapped_column(Text, default="{}")
+    transcript_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ModelCall(Base):
+    """Every model request, successful or not, with tokens and dollars: honest cost accounting."""
+
+    __tablename__ = "model_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True, index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True, index=True)
+    task_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    purpose: Mapped[str] = mapped_column(String(40))  # diagnose | self_modify | solve | replay
+    model: Mapped[str] = mapped_column(String(200))
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    latency_s: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,174 @@
+"""The Archive: a thin, transactional API over the tables. Each method is one transaction."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from archive_db.schema import Agent, Base, Evaluation, ModelCall, Run, utcnow
+from dgm.errors import NotFoundError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T", bound=Base)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets `dgm status` read while a run writes; busy_timeout makes parallel workers wait
+    # for the write lock instead of failing; foreign keys keep the lineage tree consistent.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(connection: Any) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), revision)
+
+
+class Archive:
+    """Runs, agents, evaluations and model calls of one database (by default one run directory)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(url)
+        upgrade(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer; serialising our own writes avoids busy-wait storms between workers.
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def in_dir(cls, run_dir: Path) -> "Archive":
+        return cls(f"sqlite:///{(Path(run_dir) / 'archive.sqlite').resolve()}")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- generic helpers -------------------------------------------------------------------
+    def _add(self, row: T) -> T:
+        with self._write_lock, self._sessions.begin() as s:
+            s.add(row)
+        return row
+
+    def _update(self, model: type[Base], row_id: int, fields: dict[str, Any]) -> None:
+        with self._write_lock, self._sessions.begin() as s:
+            row = s.get(model, row_id)
+            if row is None:
+                raise NotFoundError(f"no {model.__tablename__[:-1]} with id {row_id}")
+            for key, value in fields.items():
+                if not hasattr(row, key):
+                    raise AttributeError(f"{model.__name__} has no column {key}")
+                setattr(row, key, value)
+
+    def _all(self, stmt: Any) -> list[Any]:
+        with self._sessions() as s:
+            return list(s.scalars(stmt))
+
+    # -- runs --------------------------------------------------------------------------------
+    def create_run(self, name: str, config_json: str, dgm_version: str) -> Run:
+        return self._add(Run(name=name, config_json=config_json, dgm_version=dgm_version, status="running"))
+
+    def get_run(self, run_id: int) -> Run:
+        with self._sessions() as s:
+            run = s.get(Run, run_id)
+        if run is None:
+            raise NotFoundError(f"no run with id {run_id}")
+        return run
+
+    def runs(self) -> list[Run]:
+        return self._all(select(Run).order_by(Run.id))
+
+    def latest_run(self) -> Run | None:
+        runs = self._all(select(Run).order_by(Run.id.desc()).limit(1))
+        return runs[0] if runs else None
+
+    def set_run_status(self, run_id: int, status: str, reason: str | None = None) -> None:
+        self._update(Run, run_id, {"status": status, "reason": reason, "updated_at": utcnow()})
+
+    # -- agents ------------------------------------------------------------------------------
+    def add_agent(self, **fields: Any) -> Agent:
+        return self._add(Agent(**fields))
+
+    def update_agent(self, agent_id: int, **fields: Any) -> None:
+        self._update(Agent, agent_id, fields)
+
+    def get_agent(self, agent_id: int) -> Agent:
+        with self._sessions() as s:
+            agent = s.get(Agent, agent_id)
+        if agent is None:
+            raise NotFoundError(f"no agent with id {agent_id}")
+        return agent
+
+    def agents(self, run_id: int, statuses: Iterable[str] | None = None) -> list[Agent]:
+        stmt = select(Agent).where(Agent.run_id == run_id).order_by(Agent.id)
+        if statuses is not None:
+            stmt = stmt.where(Agent.status.in_(list(statuses)))
+        return self._all(stmt)
+
+    def children_counts(self, run_id: int) -> Counter[int]:
+        """How many attempts each agent has parented (rejected ones count: the paper's n_children)."""
+        with self._sessions() as s:
+            rows = s.execute(
+                select(Agent.parent_id, func.count())
+                .where(Agent.run_id == run_id, Agent.parent_id.is_not(None))
+                .group_by(Agent.parent_id)
+            ).all()
+        return Counter({parent: n for parent, n in rows})
+
+    # -- evaluations ---------------------------------------------------------------------------
+    def add_evaluation(self, **fields: Any) -> Evaluation:
+        return self._add(Evaluation(**fields))
+
+    def evaluations(self, agent_id: int) -> list[Evaluation]:
+        return self._all(select(Evaluation).where(Evaluation.agent_id == agent_id).order_by(Evaluation.id))
+
+    # -- model calls -------------------------------------------------------------------------
+    def record_call(self, **fields: Any) -> ModelCall:
+        return self._add(ModelCall(**fields))
+
+    def calls(self, run_id: int | None = None, agent_id: int | None = None) -> list[ModelCall]:
+        stmt = select(ModelCall).order_by(ModelCall.id)
+        if run_id is not None:
+            stmt = stmt.where(ModelCall.run_id == run_id)
+        if agent_id is not None:
+            stmt = stmt.where(ModelCall.agent_id == agent_id)
+        return self._all(stmt)
+
+    def cost(self, run_id: int | None = None, agent_id: int | None = None) -> float:
+        stmt = select(func.coalesce(func.sum(ModelCall.cost_usd), 0.0))
+        if run_id is not None:
+            stmt = stmt.where(ModelCall.run_id == run_id)
+        if agent_id is not None:
+            stmt = stmt.where(ModelCall.agent_id == agent_id)
+        with self._sessions() as s:
+            return float(s.scalar(stmt) or 0.0)

@@ -1,0 +1,125 @@
+"""The task format (docs/TASK_FORMAT.md) and loading a suite of tasks from folders."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from dgm.errors import TaskError
+
+SUITES = Path(__file__).parent / "suites"
+DIFFICULTIES = ("easy", "medium", "hard")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One benchmark task. ``repo_dir`` is what the agent sees; ``hidden_dir`` is never shown to it."""
+
+    id: str
+    title: str
+    difficulty: str
+    kind: str
+    problem: str
+    root: Path
+    test_command: str
+    fail_to_pass: tuple[str, ...]
+    pass_to_pass: tuple[str, ...]
+
+    @property
+    def repo_dir(self) -> Path:
+        return self.root / "repo"
+
+    @property
+    def hidden_dir(self) -> Path:
+        return self.root / "hidden"
+
+    @property
+    def hidden_files(self) -> tuple[str, ...]:
+        return tuple(sorted(p.relative_to(self.hidden_dir).as_posix() for p in self.hidden_dir.rglob("*") if p.is_file()))
+
+    @property
+    def solution_patch(self) -> str | None:
+        path = self.root / "solution.patch"
+        return path.read_text() if path.exists() else None
+
+    def content_hash(self) -> str:
+        """A hash of every file of the task, so a run manifest can pin exactly what was graded."""
+        digest = hashlib.sha256()
+        for path in sorted(p for p in self.root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(path.relative_to(self.root).as_posix().encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
+
+
+def _require(data: dict, key: str, kind: type, where: Path) -> object:
+    if key not in data:
+        raise TaskError(f"{where}: missing required field '{key}'")
+    if not isinstance(data[key], kind):
+        raise TaskError(f"{where}: field '{key}' must be {kind.__name__}")
+    return data[key]
+
+
+def load_task(root: Path) -> Task:
+    root = Path(root)
+    meta_path = root / "task.toml"
+    if not meta_path.is_file():
+        raise TaskError(f"{root}: not a task folder (no task.toml)")
+    try:
+        meta = tomllib.loads(meta_path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise TaskError(f"{meta_path}: not valid TOML: {exc}") from None
+    if not (root / "problem.md").is_file():
+        raise TaskError(f"{root}: missing problem.md")
+    if not (root / "repo").is_dir():
+        raise TaskError(f"{root}: missing the repository snapshot repo/")
+    if not (root / "hidden").is_dir() or not any(p.is_file() for p in (root / "hidden").rglob("*")):
+        raise TaskError(f"{root}: missing its hidden tests (hidden/ is absent or empty)")
+    f2p = tuple(_require(meta, "fail_to_pass", list, meta_path))  # type: ignore[arg-type]
+    if not f2p:
+        raise TaskError(f"{meta_path}: fail_to_pass is empty, nothing would prove a fix")
+    difficulty = str(meta.get("difficulty", "medium"))
+    if difficulty not in DIFFICULTIES:
+        raise TaskError(f"{meta_path}: difficulty must be one of {', '.join(DIFFICULTIES)}")
+    task = Task(
+        id=str(meta.get("id", root.name)),
+        title=str(meta.get("title", root.name)),
+        difficulty=difficulty,
+        kind=str(meta.get("kind", "bug")),
+        problem=(root / "problem.md").read_text(),
+        root=root,
+        test_command=str(_require(meta, "test_command", str, meta_path)),
+        fail_to_pass=f2p,
+        pass_to_pass=tuple(meta.get("pass_to_pass", [])),
+    )
+    clash = [f for f in task.hidden_files if (task.repo_dir / f).exists()]
+    if clash:
+        raise TaskError(f"{root}: hidden file {clash[0]} is also visible in repo/")
+    return task
+
+
+def suite_dir(name: str, path: Path | None = None) -> Path:
+    if path is not None:
+        return Path(path)
+    candidate = SUITES / name
+    if not candidate.is_dir():
+        known = ", ".join(sorted(p.name for p in SUITES.iterdir() if p.is_dir()))
+        raise TaskError(f"unknown benchmark '{name}' (known: {known}; or pass --benchmark-path)")
+    return candidate
+
+
+def load_suite(name: str = "builtin", path: Path | None = None, only: list[str] | None = None) -> list[Task]:
+    """All tasks of a suite, in a stable order (by id), optionally restricted to ``only``."""
+    folder = suite_dir(name, path)
+    if not folder.is_dir():
+        raise TaskError(f"benchmark folder not found: {folder}")
+    tasks = [load_task(p) for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))]
+    if only:
+        by_id = {t.id: t for t in tasks}
+        missing = [t for t in only if t not in by_id]
+        if missing:
+            raise TaskError(f"unknown task id(s) in {folder.name}: {', '.join(missing)}")
+        tasks = [by_id[t] for t in only]
+    if not tasks:
+        raise TaskError(f"benchmark '{folder}' has no tasks")
+    return tasks

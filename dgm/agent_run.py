@@ -1,0 +1,105 @@
+"""Running an agent (any version of the evolving code) on a repository inside the sandbox.
+
+The agent's code goes to /agent, the repository to /repo (freshly git-initialised inside the
+container so the agent may use git), the problem to /task/problem.md; the agent writes its
+transcript to /out. Its model channel is the gateway socket. Afterwards the host diffs the
+returned /repo against what went in: that diff, not the agent's word, is the patch.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dgm.config import RunConfig
+from dgm.gateway import Gateway
+from dgm.patches import diff_trees
+from sandbox.container import DockerSandbox, RunResult
+
+MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
+
+PRELUDE = (
+    "cd /repo && git init -q && git add -A && "
+    "git -c user.name=dgm -c user.email=dgm@localhost commit -q --allow-empty -m 'original' && "
+)
+
+
+@dataclass
+class AgentOutcome:
+    patch: str
+    transcript: list[dict[str, Any]]
+    result: dict[str, Any]  # the agent's own result.json (informational only)
+    run: RunResult
+    repo_after: Path | None  # the returned tree, valid only inside the `with` of run_agent's caller
+
+    @property
+    def status(self) -> str:
+        if self.run.timed_out:
+            return "timeout"
+        return str(self.result.get("status") or ("crashed" if self.run.exit_code else "unknown"))
+
+    @property
+    def error(self) -> str | None:
+        if self.run.timed_out:
+            return f"agent timed out after {self.run.duration_s:.0f} s"
+        if self.run.error:
+            return self.run.error
+        if self.run.exit_code not in (0, None):
+            tail = self.run.output.strip().splitlines()[-1:] or ["no output"]
+            return f"agent exited with {self.run.exit_code}: {tail[0][:300]}"
+        return None
+
+
+def _read_json(path: Path, default: Any) -> Any:
+    # Untrusted output: size-capped, and anything malformed is simply absent.
+    try:
+        if path.stat().st_size > MAX_TRANSCRIPT_BYTES:
+            return default
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return default
+
+
+def agent_command(max_steps: int) -> list[str]:
+    run = "python3 /agent/coding_agent.py --problem-file /task/problem.md --repo /repo --outdir /out"
+    return ["bash", "-c", PRELUDE + f"exec {run} --max-steps {shlex.quote(str(max_steps))}"]
+
+
+def run_agent(
+    sandbox: DockerSandbox,
+    config: RunConfig,
+    agent_dir: Path,
+    repo_dir: Path,
+    problem: str,
+    gateway: Gateway,
+    work_dir: Path,
+    labels: dict[str, str] | None = None,
+) -> AgentOutcome:
+    """Run the agent in ``agent_dir`` on a copy of ``repo_dir``; ``work_dir`` receives its outputs."""
+    task_dir, out_dir, repo_after = work_dir / "task", work_dir / "out", work_dir / "repo_after"
+    task_dir.mkdir(parents=True, exist_ok=True)
+    (task_dir / "problem.md").write_text(problem)
+    with tempfile.TemporaryDirectory(prefix="dgm-empty-") as empty:
+        run = sandbox.run(
+            agent_command(config.limits.max_steps),
+            inputs={"/agent": agent_dir, "/repo": repo_dir, "/task": task_dir, "/out": Path(empty)},
+            outputs={"/repo": repo_after, "/out": out_dir},
+            mounts=[gateway.mount()],
+            env=gateway.env(),
+            timeout_s=config.sandbox.agent_timeout_s,
+            labels={"dgm.role": "agent", **(labels or {})},
+        )
+    patch = diff_trees(repo_dir, repo_after) if repo_after.is_dir() else ""
+    transcript = _read_json(out_dir / "transcript.json", [])
+    result = _read_json(out_dir / "result.json", {})
+    return AgentOutcome(
+        patch=patch,
+        transcript=transcript if isinstance(transcript, list) else [],
+        result=result if isinstance(result, dict) else {},
+        run=run,
+        repo_after=repo_after if repo_after.is_dir() else None,
+    )

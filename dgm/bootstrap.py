@@ -1,0 +1,51 @@
+"""`dgm setup` and `dgm doctor`: get a bare Debian machine to a working sandbox, or say what is missing."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from sandbox.engine import engine_running, ensure_engine, docker_client
+from sandbox.image import build_image, default_tag, image_exists
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def setup(image: str | None = None, log: Callable[[str], None] = print) -> str:
+    """Idempotent: start (or install) the engine, build the image if it is not there yet."""
+    tag = image or default_tag()
+    ensure_engine(log)
+    client = docker_client()
+    if image_exists(client, tag):
+        log(f"sandbox image {tag} is ready")
+    else:
+        build_image(client, tag, log)
+        log(f"built sandbox image {tag}")
+    return tag
+
+
+def doctor(image: str | None = None, api_key_env: str = "OPENAI_API_KEY", env: dict[str, str] | None = None) -> list[Check]:
+    tag = image or default_tag()
+    checks = [
+        Check("python", sys.version_info >= (3, 11), sys.version.split()[0], "install Python 3.11 or newer"),
+        Check("git", shutil.which("git") is not None, shutil.which("git") or "not found", "apt-get install -y git"),
+    ]
+    running = engine_running()
+    checks.append(Check("docker engine", running, "answers" if running else "no engine answers", "dgm setup"))
+    if running:
+        present = image_exists(docker_client(), tag)
+        checks.append(Check("sandbox image", present, tag if present else f"{tag} missing", "dgm setup"))
+    else:
+        checks.append(Check("sandbox image", False, "unknown (no engine)", "dgm setup"))
+    has_key = bool((env or {}).get(api_key_env))
+    checks.append(Check("API key", has_key, f"${api_key_env} {'is set' if has_key else 'is not set (only --demo works)'}",
+                        f"export {api_key_env}=..."))
+    return checks

@@ -1,0 +1,194 @@
+"""The `dgm` command: a thin layer over the library. User errors are one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+from unidiff import PatchSet
+
+from dgm.config import load_config
+from dgm.errors import DgmError, NotFoundError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="dgm: a Darwin Gödel Machine that evolves a coding agent by letting it rewrite its own code.")
+console = Console()
+errors = Console(stderr=True)
+
+RunDir = typer.Option(Path("dgm-run"), "--run-dir", help="The run's directory (archive.sqlite, agents.git, events.jsonl).")
+
+
+@app.command()
+def setup(image: Optional[str] = typer.Option(None, help="Sandbox image tag to build.")) -> None:
+    """Install/start the Docker engine if needed and build the sandbox image offline (idempotent)."""
+    from dgm.bootstrap import setup as do_setup
+
+    do_setup(image, log=lambda msg: console.print(f"[dim]setup:[/] {msg}"))
+
+
+@app.command()
+def doctor(config: Optional[Path] = typer.Option(None, "--config", help="A run config file (for the image and key names).")) -> None:
+    """Report what is missing, each with the command that fixes it."""
+    from dgm.bootstrap import doctor as do_doctor
+
+    cfg = load_config(config)
+    checks = do_doctor(cfg.sandbox.image, cfg.model.api_key_env, dict(os.environ))
+    table = Table("check", "status", "detail", "fix")
+    for c in checks:
+        table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]missing[/]", c.detail, "" if c.ok else c.fix)
+    console.print(table)
+    if not all(c.ok for c in checks if c.name != "API key"):
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    config: Optional[Path] = typer.Option(None, "--config", help="TOML config file; flags override it."),
+    demo: bool = typer.Option(False, "--demo", help="Offline demonstration: a scripted model answers every call."),
+    run_dir: Path = RunDir,
+    resume: bool = typer.Option(False, "--resume", help="Continue the run already in --run-dir."),
+    model: Optional[str] = typer.Option(None, help="Model the agents use."),
+    diagnosis_model: Optional[str] = typer.Option(None, help="Model that diagnoses failures."),
+    base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1."),
+    api_key_env: Optional[str] = typer.Option(None, help="Environment variable that holds the API key."),
+    generations: Optional[int] = typer.Option(None, help="Number of generations."),
+    parents: Optional[int] = typer.Option(None, "--parents", help="Parents (attempts) per generation."),
+    workers: Optional[int] = typer.Option(None, help="Attempts run in parallel."),
+    selection: Optional[str] = typer.Option(None, help="score_child_prop | score_prop | random | best | latest."),
+    update: Optional[str] = typer.Option(None, help="keep_all | keep_better."),
+    benchmark: Optional[str] = typer.Option(None, help="Benchmark suite name (builtin)."),
+    benchmark_path: Optional[Path] = typer.Option(None, help="A folder of tasks in dgm's task format."),
+    tasks: Optional[str] = typer.Option(None, help="Comma-separated task ids to restrict the suite to."),
+    stage_sizes: Optional[str] = typer.Option(None, help="Cumulative stage sizes, e.g. 4,14."),
+    seed: Optional[int] = typer.Option(None, help="Seed of the run's random choices."),
+) -> None:
+    """Run (or resume) an evolution run."""
+    from dgm.loop import run_dgm
+    from dgm.progress import ProgressDisplay
+
+    overrides: dict[str, Any] = {
+        "run_dir": str(run_dir), "demo": demo or None, "model.agent_model": model, "model.diagnosis_model": diagnosis_model,
+        "model.base_url": base_url, "model.api_key_env": api_key_env, "loop.generations": generations,
+        "loop.parents_per_generation": parents, "loop.workers": workers, "loop.selection": selection,
+        "loop.update": update, "loop.seed": seed, "evaluation.benchmark": benchmark,
+        "evaluation.benchmark_path": str(benchmark_path) if benchmark_path else None,
+        "evaluation.tasks": tasks.split(",") if tasks else None,
+        "evaluation.stage_sizes": _int_list(stage_sizes) if stage_sizes else None,
+    }
+    cfg = load_config(config, overrides)
+    with ProgressDisplay(console, cfg) as progress:
+        run_id = run_dgm(cfg, on_event=progress.on_event, resume=resume)
+    console.print(f"run {run_id} finished; see `dgm status --run-dir {cfg.run_dir}`")
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",")]
+    except ValueError:
+        raise DgmError(f"expected comma-separated integers, got {text!r}") from None
+
+
+@app.command()
+def status(run_dir: Path = RunDir) -> None:
+    """A table of the run's agents: lineage, status, score, cost, and why attempts were rejected."""
+    from dgm.loop import run_dir_archive
+
+    archive = run_dir_archive(run_dir)
+    try:
+        run = archive.latest_run()
+        if run is None:
+            raise NotFoundError(f"{run_dir} holds no run")
+        agents = archive.agents(run.id)
+        table = Table("id", "parent", "gen", "status", "score", "solved", "diff", "cost $", "target / reason", title=f"run {run.name} ({run.status})")
+        for a in agents:
+            score = "" if a.score is None else f"{a.score:.2f}"
+            solved = f"{a.n_resolved}/{a.n_tasks}" if a.n_tasks else ""
+            diff = f"{a.files_changed}f +{a.lines_added} -{a.lines_removed}" if a.commit and a.parent_id else ""
+            note = a.reason or a.target_task or ""
+            table.add_row(str(a.id), str(a.parent_id or ""), str(a.generation), a.status, score, solved, diff, f"{a.cost_usd:.4f}", note[:70])
+        console.print(table)
+        calls = archive.calls(run_id=run.id)
+        console.print(f"{len(agents)} agents, {len(calls)} model calls, ${archive.cost(run_id=run.id):.4f} spent")
+    finally:
+        archive.close()
+
+
+@app.command()
+def diff(
+    a: int = typer.Argument(..., help="Agent id (the old side)."),
+    b: int = typer.Argument(..., help="Agent id (the new side)."),
+    run_dir: Path = RunDir,
+    stat: bool = typer.Option(False, "--stat", help="Per-file added/removed lines instead of the patch."),
+) -> None:
+    """The code difference between two agents of a run."""
+    from dgm.agents_repo import AgentRepo
+    from dgm.loop import run_dir_archive
+
+    archive = run_dir_archive(run_dir)
+    try:
+        commits = []
+        for agent_id in (a, b):
+            agent = archive.get_agent(agent_id)
+            if agent.commit is None:
+                raise NotFoundError(f"agent {agent_id} has no code ({agent.status}: {agent.reason})")
+            commits.append(agent.commit)
+    finally:
+        archive.close()
+    patch = AgentRepo(run_dir / "agents.git").diff(*commits)
+    if stat:
+        for f in PatchSet(patch):
+            console.print(f"{f.path}  +{f.added} -{f.removed}", highlight=False)
+    else:
+        sys.stdout.write(patch)
+
+
+@app.command()
+def replay(
+    agent: int = typer.Argument(..., help="Agent id to run."),
+    repo: Path = typer.Option(..., "--repo", help="A git repository; the agent works on its HEAD."),
+    problem: Path = typer.Option(..., "--problem", help="A file with the problem statement."),
+    run_dir: Path = RunDir,
+    out: Path = typer.Option(Path("dgm-replay"), "--out", help="Where patch.diff and transcript.json go."),
+    model: Optional[str] = typer.Option(None, help="Override the run's agent model."),
+    base_url: Optional[str] = typer.Option(None, help="Override the run's endpoint."),
+) -> None:
+    """Run one agent of a run on any git repository, in the sandbox; writes its patch and transcript."""
+    from dgm.replay import replay as do_replay
+
+    overrides = {k: v for k, v in {"agent_model": model, "base_url": base_url}.items() if v}
+    result = do_replay(run_dir, agent, repo.resolve(), problem, out, overrides)
+    console.print(f"agent {agent}: {result.status}; patch in {result.patch_path}, transcript in {result.transcript_path}")
+    if result.error:
+        errors.print(f"note: {result.error}")
+
+
+@app.command()
+def cleanup(everything: bool = typer.Option(False, "--all", help="Also remove containers of live dgm processes.")) -> None:
+    """Remove sandbox containers left behind by interrupted runs."""
+    from sandbox.container import cleanup_leftovers
+    from sandbox.engine import docker_client
+
+    console.print(f"removed {cleanup_leftovers(docker_client(), everything=everything)} container(s)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        app(args=argv, prog_name="dgm", standalone_mode=False)
+    except DgmError as exc:
+        errors.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(1)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        errors.print("interrupted; the run is resumable with --resume")
+        sys.exit(130)
+

@@ -1,0 +1,178 @@
+"""The one typed configuration object that flows from the CLI to every part that needs it.
+
+A run is configured by an optional TOML file whose tables mirror these classes, overridden by
+CLI flags. Only ``dgm.cli`` reads environment variables (the API key, ``DGM_HOME``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dgm.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    # Unknown keys are typos in a config file; reject them instead of silently ignoring them.
+    model_config = ConfigDict(extra="forbid")
+
+
+class Price(_Strict):
+    """US dollars per million tokens."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+
+# Public list prices (USD per 1M tokens) at the time of writing; override them in [model.prices].
+DEFAULT_PRICES: dict[str, Price] = {
+    "gpt-4o": Price(input=2.5, output=10.0),
+    "gpt-4o-mini": Price(input=0.15, output=0.6),
+    "gpt-4.1": Price(input=2.0, output=8.0),
+    "gpt-4.1-mini": Price(input=0.4, output=1.6),
+    "o3-mini": Price(input=1.1, output=4.4),
+    "o4-mini": Price(input=1.1, output=4.4),
+    "claude-3-5-sonnet": Price(input=3.0, output=15.0),
+    "claude-sonnet-4": Price(input=3.0, output=15.0),
+}
+
+
+class ModelConfig(_Strict):
+    """Which OpenAI-compatible endpoint and models the run uses."""
+
+    base_url: str = "https://api.openai.com/v1"
+    agent_model: str = "gpt-4o-mini"
+    diagnosis_model: str = "o3-mini"
+    api_key_env: str = "OPENAI_API_KEY"
+    request_timeout_s: float = Field(default=300.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+    prices: dict[str, Price] = Field(default_factory=dict)
+
+    def price(self, model: str) -> Price:
+        table = {**DEFAULT_PRICES, **self.prices}
+        if model in table:
+            return table[model]
+        # Provider model names often carry dates or prefixes ("openai/gpt-4o-2024-08-06").
+        for name in sorted(table, key=len, reverse=True):
+            if name in model:
+                return table[name]
+        return Price(input=0.0, output=0.0)
+
+
+class SandboxConfig(_Strict):
+    """Resource limits for every container that runs agent code or grades it."""
+
+    image: str = "dgm-sandbox:bookworm-1"
+    memory: str = "2g"
+    cpus: float = Field(default=1.0, gt=0)
+    pids: int = Field(default=512, gt=16)
+    agent_timeout_s: int = Field(default=900, gt=0)
+    grade_timeout_s: int = Field(default=300, gt=0)
+
+
+class LimitsConfig(_Strict):
+    """Per-attempt limits that the model gateway enforces."""
+
+    max_steps: int = Field(default=30, gt=0)
+    max_calls: int = Field(default=60, gt=0)
+    max_tokens: int = Field(default=400_000, gt=0)
+
+
+class EvaluationConfig(_Strict):
+    """Staged evaluation after the paper: a small first stage gates a larger one."""
+
+    benchmark: str = "builtin"
+    benchmark_path: Path | None = None
+    # Cumulative number of tasks in each stage; None = scaled from the suite size.
+    stage_sizes: list[int] | None = None
+    stage_threshold: float = Field(default=0.4, ge=0, le=1)
+    tasks: list[str] | None = None  # restrict the suite to these task ids
+
+    @field_validator("stage_sizes")
+    @classmethod
+    def _increasing(cls, sizes: list[int] | None) -> list[int] | None:
+        if sizes is not None and (not sizes or any(b <= a for a, b in zip(sizes, sizes[1:])) or sizes[0] < 1):
+            raise ValueError("stage_sizes must be positive and strictly increasing")
+        return sizes
+
+
+Selection = Literal["score_child_prop", "score_prop", "random", "best", "latest"]
+Update = Literal["keep_all", "keep_better"]
+
+
+class LoopConfig(_Strict):
+    """The outer loop: how many generations, how parents are chosen, who gets filed."""
+
+    generations: int = Field(default=10, ge=0)
+    parents_per_generation: int = Field(default=2, gt=0)
+    workers: int = Field(default=2, gt=0)
+    selection: Selection = "score_child_prop"
+    update: Update = "keep_all"
+    self_improve: bool = True  # False: the seed agent always does the editing (paper ablation)
+    seed: int = 0
+
+
+class RunConfig(_Strict):
+    """Everything one run needs. Stored verbatim in the archive so a run can be reproduced."""
+
+    name: str = "run"
+    run_dir: Path = Path("dgm-run")
+    db_url: str | None = None  # default: sqlite file inside run_dir
+    demo: bool = False  # the scripted model serves all calls (offline demonstration)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    loop: LoopConfig = Field(default_factory=LoopConfig)
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{(self.run_dir / 'archive.sqlite').resolve()}"
+
+    def api_key(self) -> str | None:
+        # Documented exception to "only the CLI reads the environment": the key's variable is named
+        # in the config so it is never written into the archive or the run directory.
+        return os.environ.get(self.model.api_key_env)
+
+
+def _format_validation_error(source: str, err: ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    more = f" (and {len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
+    return f"{source}: {where}: {first['msg']}{more}"
+
+
+def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> RunConfig:
+    """Read a TOML config file (optional) and apply dotted-key overrides like {"loop.workers": 4}."""
+    data: dict[str, Any] = {}
+    source = str(path) if path else "config"
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        *parents, leaf = dotted.split(".")
+        node = data
+        for key in parents:
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{source}: {key} must be a table")
+        node[leaf] = value
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(source, exc)) from None
+
+
+def dgm_home() -> Path:
+    """All default state lives under one directory that DGM_HOME moves (tests point it at tmp)."""
+    return Path(os.environ.get("DGM_HOME", Path.home() / ".dgm"))

@@ -1,0 +1,84 @@
+"""Staged evaluation: run an agent on a small first stage, and on more tasks only if it does well.
+
+Each task: the agent runs in its own container on the task's repository (no hidden tests in
+sight), the host takes the diff, and a separate fresh container grades it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive_db import Evaluation
+from benchmarks.grader import GradeResult, grade
+from benchmarks.task import Task
+from dgm.agent_run import run_agent
+from dgm.config import EvaluationConfig
+from dgm.patches import patch_hash
+from dgm.runtime import Runtime
+
+MAX_OUTPUT_CHARS = 200_000
+
+
+@dataclass(frozen=True)
+class EvalSummary:
+    n_tasks: int
+    n_resolved: int
+    n_empty: int
+
+    @property
+    def score(self) -> float:
+        return self.n_resolved / self.n_tasks if self.n_tasks else 0.0
+
+
+def default_stage_sizes(n_tasks: int) -> list[int]:
+    # The paper: 10 tasks, then 60, then the full set. Scaled: about a third, then everything.
+    first = min(n_tasks, max(3, round(n_tasks * 0.3)))
+    return [first] if first >= n_tasks else [first, n_tasks]
+
+
+def stage_plan(tasks: list[Task], config: EvaluationConfig, seed: int) -> list[list[Task]]:
+    """Disjoint stages. The first stage is a seeded shuffle so it mixes difficulties."""
+    order = list(tasks)
+    random.Random(seed).shuffle(order)
+    sizes = [min(s, len(order)) for s in (config.stage_sizes or default_stage_sizes(len(order)))]
+    bounds = [0, *sorted(set(sizes))]
+    return [order[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def evaluate_task(rt: Runtime, agent_id: int, code_dir: Path, task: Task, stage: int) -> Evaluation:
+    """Solve one task with the agent, grade the patch, and record the evaluation."""
+    start = time.monotonic()
+    with rt.workdir(f"task-{task.id}") as work, rt.gateway(agent_id, task.id, "solve") as gw:
+        outcome = run_agent(rt.sandbox, rt.config, code_dir, task.repo_dir, task.problem, gw, work,
+                            labels={"dgm.agent": str(agent_id), "dgm.task": task.id})
+    empty = not outcome.patch.strip()
+    result = GradeResult(resolved=False, error="empty patch") if empty else grade(rt.sandbox, task, outcome.patch)
+    evaluation = rt.archive.add_evaluation(
+        agent_id=agent_id, task_id=task.id, stage=stage, resolved=result.resolved, empty_patch=empty,
+        duration_s=time.monotonic() - start, error=outcome.error or result.error, agent_status=outcome.status,
+        patch=outcome.patch, patch_hash=patch_hash(outcome.patch), stripped_paths_json=json.dumps(result.stripped_paths),
+        test_output=result.output[-MAX_OUTPUT_CHARS:], test_results_json=json.dumps(result.tests),
+        transcript_json=json.dumps(outcome.transcript),
+    )
+    rt.emit("task_graded", agent=agent_id, task=task.id, stage=stage, resolved=result.resolved, empty=empty)
+    return evaluation
+
+
+def evaluate_agent(rt: Runtime, agent_id: int, code_dir: Path) -> EvalSummary:
+    """Run the stages; stop after a stage whose solve rate is below the threshold."""
+    plan = stage_plan(rt.tasks, rt.config.evaluation, rt.config.loop.seed)
+    done = {e.task_id: e for e in rt.archive.evaluations(agent_id)}  # resume: never grade twice
+    resolved = empty = evaluated = 0
+    for stage_no, stage_tasks in enumerate(plan, start=1):
+        for task in stage_tasks:
+            ev = done.get(task.id) or evaluate_task(rt, agent_id, code_dir, task, stage_no)
+            resolved += ev.resolved
+            empty += ev.empty_patch
+            evaluated += 1
+        if stage_no < len(plan) and resolved / evaluated < rt.config.evaluation.stage_threshold:
+            break
+    return EvalSummary(n_tasks=evaluated, n_resolved=resolved, n_empty=empty)

@@ -1,0 +1,136 @@
+"""The outer loop of the Darwin Gödel Machine, as in the paper:
+
+    archive <- {seed}, evaluated
+    for each generation:
+        parents  <- select from the archive (score_child_prop by default)
+        children <- for each parent, in parallel: diagnose, self-modify, gate, evaluate
+        archive  <- file every child (keep_all) or the ones at least as good as their parent
+"""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+
+from archive_db import Agent, Archive
+from benchmarks.task import load_suite
+from dgm import __version__
+from dgm.agents_repo import AgentRepo
+from dgm.config import RunConfig
+from dgm.errors import DgmError
+from dgm.evaluate import evaluate_agent
+from dgm.gateway import ModelClient
+from dgm.runtime import EventSink, Runtime
+from dgm.selection import Candidate, select_parents
+from dgm.self_modify import self_improve
+from sandbox.container import DockerSandbox, cleanup_leftovers
+from sandbox.engine import docker_client
+
+ARCHIVE_STATUSES = ("seed", "valid")
+
+
+def file_seed(rt: Runtime) -> Agent:
+    """Commit the seed agent as the root of the lineage and evaluate it (generation 0)."""
+    existing = rt.archive.agents(rt.run_id, statuses=["seed"])
+    seed = existing[0] if existing else None
+    if seed is None:
+        commit = rt.repo.add_seed()
+        seed = rt.archive.add_agent(run_id=rt.run_id, parent_id=None, generation=0, status="seed", commit=commit)
+        rt.repo.pin(seed.id, commit)
+    if seed.score is None:
+        rt.emit("seed_evaluation_started", agent=seed.id)
+        with rt.workdir("seed") as work:
+            summary = evaluate_agent(rt, seed.id, rt.repo.export(seed.commit, work / "seed"))
+        rt.archive.update_agent(seed.id, score=summary.score, n_tasks=summary.n_tasks, n_resolved=summary.n_resolved,
+                                cost_usd=rt.archive.cost(agent_id=seed.id))
+        rt.emit("seed_evaluated", agent=seed.id, score=summary.score)
+    return rt.archive.get_agent(seed.id)
+
+
+def candidates(rt: Runtime) -> list[Candidate]:
+    children = rt.archive.children_counts(rt.run_id)
+    return [
+        Candidate(agent_id=a.id, score=a.score or 0.0, n_children=children.get(a.id, 0), created_order=a.id)
+        for a in rt.archive.agents(rt.run_id, statuses=ARCHIVE_STATUSES)
+        if a.score is not None
+    ]
+
+
+def run_generation(rt: Runtime, generation: int, pool: ThreadPoolExecutor) -> list[Agent]:
+    parent_ids = select_parents(candidates(rt), rt.config.loop.parents_per_generation, rt.config.loop.selection, rt.rng)
+    rt.emit("generation_started", generation=generation, parents=parent_ids)
+    children = list(pool.map(lambda pid: self_improve(rt, pid, generation), parent_ids))
+    rt.emit("generation_finished", generation=generation,
+            filed=sum(c.status == "valid" for c in children), best=max((c.score or 0.0 for c in candidates(rt)), default=0.0))
+    return children
+
+
+def evolve(rt: Runtime) -> None:
+    file_seed(rt)
+    done = max((a.generation for a in rt.archive.agents(rt.run_id)), default=0)
+    with ThreadPoolExecutor(max_workers=rt.config.loop.workers, thread_name_prefix="dgm-worker") as pool:
+        for generation in range(done + 1, rt.config.loop.generations + 1):
+            run_generation(rt, generation, pool)
+
+
+# -- wiring ---------------------------------------------------------------------------------------
+
+
+def _open_run(archive: Archive, config: RunConfig, resume: bool) -> int:
+    existing = archive.latest_run()
+    if existing is None:
+        return archive.create_run(config.name, config.model_dump_json(), __version__).id
+    if not resume:
+        raise DgmError(f"{config.run_dir} already holds run '{existing.name}'; pass --resume to continue it or pick a new --run-dir")
+    for agent in archive.agents(existing.id, statuses=["running"]):
+        # An attempt cut off by a crash: recorded, never silently dropped.
+        archive.update_agent(agent.id, status="failed", reason="interrupted (the run process stopped)")
+    archive.set_run_status(existing.id, "running")
+    return existing.id
+
+
+def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resume: bool = False) -> Runtime:
+    # Cheap checks first, so bad input fails in a second with one line.
+    tasks = load_suite(config.evaluation.benchmark, config.evaluation.benchmark_path, config.evaluation.tasks)
+    ModelClient(config.model, config.api_key(), None).check_reachable()
+    client = docker_client()
+    cleanup_leftovers(client)
+    config.run_dir.mkdir(parents=True, exist_ok=True)
+    archive = Archive(config.database_url)
+    stack.callback(archive.close)
+    run_id = _open_run(archive, config, resume)
+    sandbox = DockerSandbox(client, config.sandbox, labels={"dgm.run": str(run_id)})
+    stack.callback(sandbox.remove_live)
+    return Runtime(
+        config=config, archive=archive, run_id=run_id, repo=AgentRepo(config.run_dir / "agents.git"),
+        sandbox=sandbox, models=ModelClient(config.model, config.api_key(), archive), tasks=tasks,
+        on_event=on_event, rng=random.Random(config.loop.seed),
+    )
+
+
+def run_dgm(config: RunConfig, on_event: EventSink = lambda kind, data: None, resume: bool = False) -> int:
+    """Run (or resume) a whole DGM run; returns the run id. The library entry point behind `dgm run`."""
+    with ExitStack() as stack:
+        if config.demo:
+            from dgm.demo import demo_config
+
+            config = demo_config(config, stack)
+        rt = build_runtime(config, stack, on_event, resume)
+        try:
+            evolve(rt)
+        except BaseException as exc:
+            status = "stopped" if isinstance(exc, KeyboardInterrupt) else "failed"
+            rt.archive.set_run_status(rt.run_id, status, f"{type(exc).__name__}: {exc}"[:500])
+            raise
+        rt.archive.set_run_status(rt.run_id, "finished")
+        rt.emit("run_finished", run=rt.run_id)
+        return rt.run_id
+
+
+def run_dir_archive(run_dir: Path) -> Archive:
+    path = Path(run_dir) / "archive.sqlite"
+    if not path.exists():
+        raise DgmError(f"{run_dir} holds no dgm run (no archive.sqlite)")
+    return Archive.in_dir(Path(run_dir))

@@ -1,0 +1,83 @@
+"""`dgm replay`: run any agent of a run on any git repository, in the sandbox, in one command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from dgm.agent_run import run_agent
+from dgm.agents_repo import AgentRepo
+from dgm.config import RunConfig
+from dgm.errors import DgmError, NotFoundError
+from dgm.gateway import CallContext, Gateway, ModelClient
+from dgm.loop import run_dir_archive
+from sandbox.container import DockerSandbox
+from sandbox.engine import docker_client
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    patch_path: Path
+    transcript_path: Path
+    status: str
+    error: str | None
+
+
+def snapshot_repo(repo: Path, dest: Path) -> Path:
+    """The committed tree at HEAD (what `git archive` gives): no untracked files, no .git."""
+    if not (repo / ".git").exists():
+        raise DgmError(f"{repo} is not a git repository")
+    dest.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", "HEAD"], capture_output=True)
+    if archive.returncode != 0:
+        raise DgmError(f"cannot read {repo} at HEAD: {archive.stderr.decode(errors='replace').strip()[:200]}")
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest
+
+
+def stored_config(config_json: str, run_dir: Path) -> RunConfig:
+    try:
+        return RunConfig.model_validate_json(config_json).model_copy(update={"run_dir": run_dir})
+    except ValidationError as exc:
+        raise DgmError(f"the run's stored config no longer validates: {exc.errors()[0]['msg']}") from None
+
+
+def replay(run_dir: Path, agent_id: int, repo: Path, problem_file: Path, out_dir: Path,
+           model_overrides: dict[str, str] | None = None) -> ReplayResult:
+    if not problem_file.is_file():
+        raise DgmError(f"problem file not found: {problem_file}")
+    archive = run_dir_archive(run_dir)
+    try:
+        agent = archive.get_agent(agent_id)
+        if agent.commit is None:
+            raise NotFoundError(f"agent {agent_id} has no code (its attempt {agent.status} before a commit: {agent.reason})")
+        run = archive.get_run(agent.run_id)
+        config = stored_config(run.config_json, run_dir)
+        config = config.model_copy(update={"model": config.model.model_copy(update=model_overrides or {})})
+        with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="dgm-replay-") as tmp:
+            if config.demo:
+                from dgm.demo import demo_config
+
+                config = demo_config(config, stack)
+            work = Path(tmp)
+            code = AgentRepo(run_dir / "agents.git").export(agent.commit, work / "agent")
+            snapshot = snapshot_repo(repo, work / "repo")
+            models = ModelClient(config.model, config.api_key(), archive)
+            models.check_reachable()
+            sandbox = DockerSandbox(docker_client(), config.sandbox, labels={"dgm.run": str(run.id), "dgm.role": "replay"})
+            ctx = CallContext(run_id=run.id, agent_id=agent.id, task_id=f"replay:{repo.name}", purpose="replay")
+            with Gateway(models, ctx, config.model.agent_model, config.limits) as gw:
+                outcome = run_agent(sandbox, config, code, snapshot, problem_file.read_text(), gw, work / "run")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "patch.diff").write_text(outcome.patch)
+        (out_dir / "transcript.json").write_text(json.dumps(outcome.transcript, indent=1))
+        (out_dir / "result.json").write_text(json.dumps({"agent": agent_id, "status": outcome.status, "error": outcome.error}))
+        return ReplayResult(out_dir / "patch.diff", out_dir / "transcript.json", outcome.status, outcome.error)
+    finally:
+        archive.close()

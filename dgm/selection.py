@@ -1,0 +1,48 @@
+"""Parent selection. Pure functions of the archive's scores and child counts: selection never stores."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from dgm.config import Selection
+
+
+@dataclass(frozen=True)
+class Candidate:
+    agent_id: int
+    score: float
+    n_children: int
+    created_order: int  # larger = newer
+
+
+def _score_child_prop(c: Candidate) -> float:
+    # The paper's default: favour good agents, but less so the more children they already have,
+    # so the search keeps exploring instead of hammering one branch.
+    return 1.0 / (1.0 + math.exp(-10.0 * (c.score - 0.5))) / (1.0 + c.n_children)
+
+
+def _score_prop(c: Candidate) -> float:
+    return c.score
+
+
+WEIGHTS: dict[str, Callable[[Candidate], float]] = {"score_child_prop": _score_child_prop, "score_prop": _score_prop}
+
+
+def select_parents(candidates: Sequence[Candidate], n: int, method: Selection, rng: random.Random) -> list[int]:
+    """Choose ``n`` parent ids (with replacement, as in the paper)."""
+    if not candidates:
+        raise ValueError("the archive has no agent to select from")
+    if method == "best":
+        best = max(candidates, key=lambda c: (c.score, -c.created_order))
+        return [best.agent_id] * n
+    if method == "latest":  # the "without open-ended exploration" ablation
+        return [max(candidates, key=lambda c: c.created_order).agent_id] * n
+    if method == "random":
+        return [rng.choice(candidates).agent_id for _ in range(n)]
+    weights = [WEIGHTS[method](c) for c in candidates]
+    if sum(weights) <= 0:  # every score is 0: fall back to uniform rather than refusing to evolve
+        weights = [1.0] * len(candidates)
+    return [c.agent_id for c in rng.choices(list(candidates), weights=weights, k=n)]

@@ -1,0 +1,202 @@
+"""One fresh container per command: copy inputs in, run with hard limits, copy outputs out, remove.
+
+Isolation: ``network_mode=none`` (loopback only), an unprivileged user, all capabilities dropped,
+no-new-privileges, memory/CPU/pid limits, bounded logs. The wall-time limit kills the container,
+which ends every process inside it (the whole tree, not just the one we started).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+import requests
+from docker.errors import APIError, NotFound
+from docker.types import LogConfig
+
+from dgm.config import SandboxConfig
+from dgm.errors import SandboxError
+from sandbox.image import MANAGED_LABEL
+from sandbox.tario import extract_tar, tar_directory
+
+SANDBOX_UID = 1000
+OWNER_LABEL = "dgm.owner_pid"
+MAX_LOG_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host directory bind-mounted into the container (used for the model gateway's socket)."""
+
+    host: Path
+    target: str
+    read_only: bool = True
+
+
+@dataclass
+class RunResult:
+    exit_code: int | None
+    output: str
+    timed_out: bool
+    duration_s: float
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out and self.error is None
+
+
+@dataclass
+class DockerSandbox:
+    """Runs commands in throwaway containers. Thread-safe: workers share one instance."""
+
+    client: docker.DockerClient
+    config: SandboxConfig
+    labels: dict[str, str] = field(default_factory=dict)
+    _live: set[str] = field(default_factory=set, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        atexit.register(self.remove_live)
+
+    def run(
+        self,
+        command: list[str],
+        *,
+        inputs: dict[str, Path] | None = None,
+        outputs: dict[str, Path] | None = None,
+        mounts: list[Mount] | None = None,
+        env: dict[str, str] | None = None,
+        timeout_s: float | None = None,
+        workdir: str = "/",
+        labels: dict[str, str] | None = None,
+    ) -> RunResult:
+        """Run ``command`` in a fresh container.
+
+        inputs: container directory -> host directory whose contents are copied there (without .git).
+        outputs: container directory -> host directory that receives its contents afterwards
+        (safely: no .git, no links outside, no device files, bounded size).
+        """
+        timeout_s = timeout_s or self.config.agent_timeout_s
+        container = self._create(command, mounts or [], env or {}, workdir, labels or {})
+        start = time.monotonic()
+        try:
+            for target, source in (inputs or {}).items():
+                container.put_archive("/", tar_directory(source, target.strip("/"), uid=SANDBOX_UID))
+            container.start()
+            timed_out, exit_code = self._wait(container, timeout_s)
+            output = container.logs(stdout=True, stderr=True, tail=5000)[-MAX_LOG_BYTES:].decode("utf-8", "replace")
+            error = None
+            for source, dest in (outputs or {}).items():
+                try:
+                    stream, _ = container.get_archive(source.rstrip("/") + "/.")
+                    extract_tar(stream, dest)
+                except NotFound:
+                    error = f"{source} does not exist in the container"
+                except SandboxError as exc:
+                    error = str(exc)
+            return RunResult(exit_code, output, timed_out, time.monotonic() - start, error)
+        except APIError as exc:
+            raise SandboxError(f"docker failed: {exc.explanation or exc}") from None
+        finally:
+            self._remove(container)
+
+    def _create(self, command: list[str], mounts: list[Mount], env: dict[str, str], workdir: str, labels: dict[str, str]):
+        name = f"dgm-{uuid.uuid4().hex[:12]}"
+        all_labels = {MANAGED_LABEL: "1", OWNER_LABEL: str(os.getpid()), **self.labels, **labels}
+        try:
+            container = self.client.containers.create(
+                self.config.image,
+                command=command,
+                name=name,
+                labels=all_labels,
+                network_mode="none",
+                user=f"{SANDBOX_UID}:{SANDBOX_UID}",
+                working_dir=workdir,
+                environment=env,
+                volumes={str(m.host): {"bind": m.target, "mode": "ro" if m.read_only else "rw"} for m in mounts},
+                mem_limit=self.config.memory,
+                memswap_limit=self.config.memory,  # no swap beyond the memory limit
+                nano_cpus=int(self.config.cpus * 1e9),
+                pids_limit=self.config.pids,
+                cap_drop=["ALL"],
+                security_opt=["no-new-privileges"],
+                init=True,  # a real PID 1 reaps zombies and forwards the kill
+                log_config=LogConfig(type="json-file", config={"max-size": "10m", "max-file": "1"}),
+                detach=True,
+            )
+        except docker.errors.ImageNotFound:
+            raise SandboxError(f"sandbox image {self.config.image} is missing; run `dgm setup`") from None
+        except APIError as exc:
+            raise SandboxError(f"cannot create a container: {exc.explanation or exc}") from None
+        with self._lock:
+            self._live.add(container.id)
+        return container
+
+    def _wait(self, container, timeout_s: float) -> tuple[bool, int | None]:
+        try:
+            status = container.wait(timeout=timeout_s)
+            return False, int(status.get("StatusCode", -1))
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+            # Killing the container ends the whole process tree inside it.
+            try:
+                container.kill()
+            except APIError:
+                pass
+            return True, None
+
+    def _remove(self, container) -> None:
+        try:
+            container.remove(force=True)
+        except NotFound:
+            pass
+        except APIError:
+            return  # left for `dgm cleanup`; it carries our labels
+        with self._lock:
+            self._live.discard(container.id)
+
+    def remove_live(self) -> None:
+        """Remove every container this process still has (atexit, signal handlers)."""
+        with self._lock:
+            live = list(self._live)
+        for cid in live:
+            try:
+                self.client.containers.get(cid).remove(force=True)
+            except Exception:  # noqa: BLE001 - best effort on the way out
+                pass
+            with self._lock:
+                self._live.discard(cid)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def cleanup_leftovers(client: docker.DockerClient, everything: bool = False) -> int:
+    """Remove dgm containers whose owning process is gone (all of them with everything=True)."""
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": f"{MANAGED_LABEL}=1"}):
+        owner = container.labels.get(OWNER_LABEL, "")
+        if not everything and owner.isdigit() and int(owner) != os.getpid() and _pid_alive(int(owner)):
+            continue
+        if not everything and owner.isdigit() and int(owner) == os.getpid():
+            continue
+        try:
+            container.remove(force=True)
+            removed += 1
+        except (NotFound, APIError):
+            pass
+    return removed
+

@@ -1,0 +1,62 @@
+import threading
+
+import pytest
+
+from archive_db import Archive
+from dgm.errors import NotFoundError
+
+
+@pytest.fixture()
+def archive(tmp_path):
+    a = Archive.in_dir(tmp_path)
+    yield a
+    a.close()
+
+
+def test_lineage_and_children_counts(archive):
+    run = archive.create_run("r", "{}", "0.1")
+    seed = archive.add_agent(run_id=run.id, parent_id=None, generation=0, status="seed")
+    kids = [archive.add_agent(run_id=run.id, parent_id=seed.id, generation=1, status=s) for s in ("valid", "rejected")]
+    archive.add_agent(run_id=run.id, parent_id=kids[0].id, generation=2, status="running")
+    counts = archive.children_counts(run.id)
+    assert counts[seed.id] == 2 and counts[kids[0].id] == 1 and counts[kids[1].id] == 0
+    assert [a.id for a in archive.agents(run.id, statuses=["seed", "valid"])] == [seed.id, kids[0].id]
+
+
+def test_update_and_unknown_ids(archive):
+    run = archive.create_run("r", "{}", "0.1")
+    agent = archive.add_agent(run_id=run.id, parent_id=None, generation=0, status="seed")
+    archive.update_agent(agent.id, score=0.75, reason="x")
+    assert archive.get_agent(agent.id).score == 0.75
+    with pytest.raises(NotFoundError, match="no agent with id 999"):
+        archive.get_agent(999)
+    with pytest.raises(NotFoundError):
+        archive.update_agent(999, score=1.0)
+    with pytest.raises(AttributeError):
+        archive.update_agent(agent.id, no_such_column=1)
+
+
+def test_cost_sums_by_run_and_agent(archive):
+    run = archive.create_run("r", "{}", "0.1")
+    agent = archive.add_agent(run_id=run.id, parent_id=None, generation=0, status="seed")
+    archive.record_call(run_id=run.id, agent_id=agent.id, purpose="solve", model="m", cost_usd=0.25)
+    archive.record_call(run_id=run.id, agent_id=None, purpose="diagnose", model="m", cost_usd=0.5, error="boom")
+    assert archive.cost(run_id=run.id) == pytest.approx(0.75)
+    assert archive.cost(agent_id=agent.id) == pytest.approx(0.25)
+    assert archive.calls(run_id=run.id)[1].error == "boom"
+
+
+def test_parallel_writers_lose_nothing(archive):
+    run = archive.create_run("r", "{}", "0.1")
+
+    def write(n: int) -> None:
+        for _ in range(25):
+            archive.record_call(run_id=run.id, purpose="solve", model=f"m{n}", cost_usd=0.01)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(archive.calls(run_id=run.id)) == 100
+    assert archive.cost(run_id=run.id) == pytest.approx(1.0)

@@ -1,0 +1,1 @@
+"""web shows: the FastAPI lineage browser (`dgm serve`). Read-only over run directories."""
