@@ -8,6 +8,7 @@ private index file per call, so parallel workers never share a work tree or an i
 from __future__ import annotations
 
 import io
+import subprocess
 import tarfile
 import tempfile
 import threading
@@ -55,7 +56,9 @@ class AgentRepo:
         """Write the files of ``commit`` into ``dest`` (one step to check out any agent)."""
         self._resolve(commit)
         dest.mkdir(parents=True, exist_ok=True)
-        archive = self.repo.git.execute(["git", "archive", "--format=tar", commit], stdout_as_string=False)
+        # Raw bytes through subprocess: GitPython would strip a trailing newline off binary output.
+        archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=self.path, env=GIT_ENV,
+                                 capture_output=True, check=True).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(dest, filter="data")
         return dest

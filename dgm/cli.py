@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -82,9 +83,16 @@ def run(
         "evaluation.stage_sizes": _int_list(stage_sizes) if stage_sizes else None,
     }
     cfg = load_config(config, overrides)
+    # SIGTERM (e.g. from a supervisor) takes the same orderly way out as Ctrl-C: containers removed,
+    # the run marked stopped and resumable.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     with ProgressDisplay(console, cfg) as progress:
         run_id = run_dgm(cfg, on_event=progress.on_event, resume=resume)
     console.print(f"run {run_id} finished; see `dgm status --run-dir {cfg.run_dir}`")
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _int_list(text: str) -> list[int]:

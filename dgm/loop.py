@@ -101,7 +101,7 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
     archive = Archive(config.database_url)
     stack.callback(archive.close)
     run_id = _open_run(archive, config, resume)
-    sandbox = DockerSandbox(client, config.sandbox, labels={"dgm.run": str(run_id)})
+    sandbox = DockerSandbox(client, config.sandbox, labels={"dgm.run": str(run_id), "dgm.run_dir": str(config.run_dir.resolve())})
     stack.callback(sandbox.remove_live)
     return Runtime(
         config=config, archive=archive, run_id=run_id, repo=AgentRepo(config.run_dir / "agents.git"),

@@ -1,0 +1,1 @@
+"""Model endpoints dgm can talk to besides a real provider: the scripted OpenAI-compatible server."""

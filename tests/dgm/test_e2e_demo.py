@@ -1,0 +1,128 @@
+"""The whole loop, for real: `dgm run --demo` (scripted model, real Docker, real git, real SQLite)
+for two generations, then status, diff and replay on the run it leaves behind."""
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from archive_db import Archive
+from benchmarks.task import load_suite
+from dgm.agents_repo import AgentRepo
+from dgm.demo import REVIEW, VERIFY
+
+pytestmark = pytest.mark.docker
+
+
+def dgm(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dgm", *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory, docker_client):
+    run_dir = tmp_path_factory.mktemp("demo") / "run"
+    start = time.monotonic()
+    proc = dgm("run", "--demo", "--run-dir", str(run_dir), "--generations", "2", "--parents", "2", "--workers", "2",
+               timeout=1500)
+    elapsed = time.monotonic() - start
+    print(f"\ne2e demo run took {elapsed:.1f} s")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return run_dir
+
+
+@pytest.fixture()
+def archive(demo_run):
+    a = Archive.in_dir(demo_run)
+    yield a
+    a.close()
+
+
+def test_archive_holds_seed_children_and_a_rejected_breakage(demo_run, archive):
+    run = archive.latest_run()
+    assert run.status == "finished"
+    agents = archive.agents(run.id)
+    assert len(agents) == 5  # the seed and 2 generations x 2 parents
+    [seed] = [a for a in agents if a.status == "seed"]
+    filed = [a for a in agents if a.status == "valid"]
+    rejected = [a for a in agents if a.status == "rejected"]
+    assert len(filed) >= 2 and len(rejected) >= 1
+    assert any("does not import" in (a.reason or "") for a in rejected), [a.reason for a in rejected]
+    assert any("empty self-edit" in (a.reason or "") for a in rejected), [a.reason for a in rejected]
+    assert all(a.reason for a in rejected)
+    # Evolution is visible: a filed child solves more than the seed.
+    assert max(a.score for a in filed) > seed.score
+
+
+def test_children_are_real_commits_on_their_parents(demo_run, archive):
+    repo = AgentRepo(demo_run / "agents.git")
+    by_id = {a.id: a for a in archive.agents(archive.latest_run().id)}
+    for agent in by_id.values():
+        if agent.status != "valid":
+            continue
+        parent = by_id[agent.parent_id]
+        assert repo.repo.commit(agent.commit).parents[0].hexsha == parent.commit
+        assert repo.repo.git.rev_parse(f"refs/agents/{agent.id}") == agent.commit
+        assert agent.lines_added > 0 and agent.files_changed >= 1
+        diff = repo.diff(parent.commit, agent.commit)
+        assert VERIFY in diff or REVIEW in diff
+        assert json.loads(agent.diagnosis_json)["problem_description"].startswith("DEMO-CHANGE")
+        assert json.loads(agent.transcript_json), "the self-modification transcript is kept"
+
+
+def test_evaluations_and_model_calls_are_recorded(demo_run, archive):
+    run = archive.latest_run()
+    agents = archive.agents(run.id)
+    seed = agents[0]
+    evaluations = archive.evaluations(seed.id)
+    assert evaluations and all(e.transcript_json for e in evaluations)
+    solved = [e for e in evaluations if e.resolved]
+    assert solved and all(e.patch and not e.empty_patch for e in solved)
+    assert all(json.loads(e.test_results_json) for e in solved)
+    calls = archive.calls(run_id=run.id)
+    assert {"diagnose", "self_modify", "solve"} <= {c.purpose for c in calls}
+    assert all(c.prompt_tokens > 0 and c.cost_usd > 0 for c in calls if c.error is None)
+    assert archive.cost(run_id=run.id) == pytest.approx(sum(c.cost_usd for c in calls))
+    for agent in agents:
+        assert agent.cost_usd == pytest.approx(archive.cost(agent_id=agent.id))
+    # The scripted model answers easy tasks in the text tool protocol: the seed agent's fallback handled it.
+    resolved = [e for a in agents for e in archive.evaluations(a.id) if e.resolved]
+    assert any("<tool_call>" in e.transcript_json for e in resolved)
+
+
+def test_no_container_outlives_the_run(demo_run, docker_client):
+    label = f"dgm.run_dir={demo_run.resolve()}"
+    assert docker_client.containers.list(all=True, filters={"label": label}) == []
+    assert not list((demo_run / "work").glob("*")), "scratch directories are removed"
+
+
+def test_status_and_diff_commands(demo_run, archive):
+    status = dgm("status", "--run-dir", str(demo_run))
+    assert status.returncode == 0, status.stderr
+    assert "seed" in status.stdout and "rejected" in status.stdout and "model calls" in status.stdout
+    child = next(a for a in archive.agents(archive.latest_run().id) if a.status == "valid")
+    diff = dgm("diff", str(child.parent_id), str(child.id), "--run-dir", str(demo_run))
+    assert diff.returncode == 0 and diff.stdout.startswith("diff --git")
+    stat = dgm("diff", str(child.parent_id), str(child.id), "--run-dir", str(demo_run), "--stat")
+    assert "prompts.py" in stat.stdout
+
+
+def test_replay_runs_a_descendant_on_a_new_repository(demo_run, archive, tmp_path):
+    task = next(t for t in load_suite("builtin") if t.difficulty == "easy")
+    repo = tmp_path / "project"
+    shutil.copytree(task.repo_dir, repo)
+    for cmd in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"]):
+        subprocess.run(["git", *cmd], cwd=repo, check=True)
+    (tmp_path / "issue.md").write_text(task.problem)
+    child = max((a for a in archive.agents(archive.latest_run().id) if a.status == "valid"), key=lambda a: a.id)
+    before = len(archive.calls())
+    out = tmp_path / "out"
+    proc = dgm("replay", str(child.id), "--run-dir", str(demo_run), "--repo", str(repo), "--problem",
+               str(tmp_path / "issue.md"), "--out", str(out), timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "patch.diff").read_text().startswith("diff --git")
+    assert json.loads((out / "transcript.json").read_text())
+    new_calls = archive.calls()[before:]
+    assert new_calls and {c.purpose for c in new_calls} == {"replay"} and all(c.agent_id == child.id for c in new_calls)
