@@ -82,6 +82,8 @@ def run(
         "evaluation.tasks": tasks.split(",") if tasks else None,
         "evaluation.stage_sizes": _int_list(stage_sizes) if stage_sizes else None,
     }
+    if demo and generations is None:
+        overrides["loop.generations"] = 2  # the demo is meant to finish in a few minutes
     cfg = load_config(config, overrides)
     # SIGTERM (e.g. from a supervisor) takes the same orderly way out as Ctrl-C: containers removed,
     # the run marked stopped and resumable.
@@ -187,7 +189,8 @@ def cleanup(everything: bool = typer.Option(False, "--all", help="Also remove co
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, prog_name="dgm", standalone_mode=False)
+        # standalone_mode=False hands us DgmError unformatted, and turns typer.Exit into a return value.
+        code = app(args=argv, prog_name="dgm", standalone_mode=False)
     except DgmError as exc:
         errors.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(1)
@@ -199,4 +202,5 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, click.exceptions.Abort):
         errors.print("interrupted; the run is resumable with --resume")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 

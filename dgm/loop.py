@@ -70,9 +70,14 @@ def run_generation(rt: Runtime, generation: int, pool: ThreadPoolExecutor) -> li
 def evolve(rt: Runtime) -> None:
     file_seed(rt)
     done = max((a.generation for a in rt.archive.agents(rt.run_id)), default=0)
-    with ThreadPoolExecutor(max_workers=rt.config.loop.workers, thread_name_prefix="dgm-worker") as pool:
+    pool = ThreadPoolExecutor(max_workers=rt.config.loop.workers, thread_name_prefix="dgm-worker")
+    try:
         for generation in range(done + 1, rt.config.loop.generations + 1):
             run_generation(rt, generation, pool)
+    finally:
+        # On Ctrl-C do not wait for in-flight attempts here: the caller removes their containers,
+        # which ends them; their rows stay "running" and a resume records them as interrupted.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 # -- wiring ---------------------------------------------------------------------------------------
