@@ -19,8 +19,9 @@ from dgm.errors import DgmError, NotFoundError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dgm: a Darwin Gödel Machine that evolves a coding agent by letting it rewrite its own code.")
-console = Console()
-errors = Console(stderr=True)
+# Piped output (CI logs, `| less`) gets a wide table instead of rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 160)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 500)
 
 RunDir = typer.Option(Path("dgm-run"), "--run-dir", help="The run's directory (archive.sqlite, agents.git, events.jsonl).")
 
