@@ -55,6 +55,7 @@ def run(
     demo: bool = typer.Option(False, "--demo", help="Offline demonstration: a scripted model answers every call."),
     run_dir: Path = RunDir,
     resume: bool = typer.Option(False, "--resume", help="Continue the run already in --run-dir."),
+    db_url: Optional[str] = typer.Option(None, help="SQLAlchemy URL of the archive (default: sqlite in --run-dir)."),
     model: Optional[str] = typer.Option(None, help="Model the agents use."),
     diagnosis_model: Optional[str] = typer.Option(None, help="Model that diagnoses failures."),
     base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1."),
@@ -75,7 +76,7 @@ def run(
     from dgm.progress import ProgressDisplay
 
     overrides: dict[str, Any] = {
-        "run_dir": str(run_dir), "demo": demo or None, "model.agent_model": model, "model.diagnosis_model": diagnosis_model,
+        "run_dir": str(run_dir), "db_url": db_url, "demo": demo or None, "model.agent_model": model, "model.diagnosis_model": diagnosis_model,
         "model.base_url": base_url, "model.api_key_env": api_key_env, "loop.generations": generations,
         "loop.parents_per_generation": parents, "loop.workers": workers, "loop.selection": selection,
         "loop.update": update, "loop.seed": seed, "evaluation.benchmark": benchmark,

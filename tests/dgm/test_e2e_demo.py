@@ -126,3 +126,16 @@ def test_replay_runs_a_descendant_on_a_new_repository(demo_run, archive, tmp_pat
     assert json.loads((out / "transcript.json").read_text())
     new_calls = archive.calls()[before:]
     assert new_calls and {c.purpose for c in new_calls} == {"replay"} and all(c.agent_id == child.id for c in new_calls)
+
+
+def test_a_run_directory_is_never_overwritten_and_resumes(demo_run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(demo_run, copy)
+    again = dgm("run", "--demo", "--run-dir", str(copy), timeout=120)
+    assert again.returncode == 1 and "pass --resume" in again.stderr
+    resumed = dgm("run", "--demo", "--run-dir", str(copy), "--resume", "--generations", "3", "--parents", "1", timeout=900)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    archive = Archive.in_dir(copy)
+    agents = archive.agents(archive.latest_run().id)
+    archive.close()
+    assert len(agents) == 6 and agents[-1].generation == 3 and agents[-1].status in ("valid", "rejected")

@@ -1,0 +1,196 @@
+"""A small coding agent: a language model fixes an issue in a repository with a bash tool and an editor.
+
+    python3 coding_agent.py --problem-file PATH --repo DIR --outdir DIR [--max-steps N]
+                            [--tool-mode auto|native|text] [--bash-timeout SECONDS]
+
+Each step asks the model for its next move and runs every tool call in the reply; a reply without a
+tool call ends the run. The message list is the transcript: it is written to OUTDIR/transcript.json
+after every step, and OUTDIR/result.json says how the run ended. docs/AGENT_CONTRACT.md in the dgm
+project is the contract this command line keeps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import prompts
+import text_protocol
+from errors import AgentStop, FormatError, ModelError, StepLimit, Submitted
+from llm import ModelClient, ModelConfig
+from tools import Toolbox
+
+
+@dataclass
+class AgentConfig:
+    max_steps: int = 30  # model calls, at most
+    tool_mode: str = "auto"  # auto: native tool calls, falling back to the text protocol when needed
+
+
+class Agent:
+    def __init__(self, model: ModelClient, toolbox: Toolbox, config: AgentConfig, transcript: Path | None) -> None:
+        self.model, self.toolbox, self.config, self.transcript = model, toolbox, config, transcript
+        self.mode = "text" if config.tool_mode == "text" else "native"
+        self.history: list[dict[str, Any]] = []
+        self.steps = 0
+
+    def run(self, problem: str) -> tuple[str, str | None]:
+        """Work on the problem until the loop stops; returns (status, error) for result.json."""
+        instance = prompts.render(prompts.INSTANCE, problem=problem, repo=str(self.toolbox.repo))
+        self.history = [{"role": "system", "content": self.system_prompt()}, {"role": "user", "content": instance}]
+        while True:
+            try:
+                self.step()
+            except FormatError as exc:
+                self.history.append({"role": "user", "content": prompts.render(prompts.FORMAT_ERROR, error=str(exc))})
+            except Submitted as stop:
+                return stop.status, None
+            except AgentStop as stop:
+                return stop.status, str(stop)
+            finally:
+                self.save()
+
+    def step(self) -> None:
+        """One model call, then every tool call of its reply."""
+        if self.steps >= self.config.max_steps:
+            raise StepLimit(f"no submission within {self.config.max_steps} steps")
+        self.steps += 1
+        message = self.query()
+        if message.get("tool_calls"):
+            self.execute_native(message["tool_calls"])
+            return
+        calls = self.text_calls(message)
+        if not calls:
+            raise Submitted()
+        self.execute_text(calls)
+
+    def query(self) -> dict[str, Any]:
+        tools = self.toolbox.schemas if self.mode == "native" else None
+        try:
+            reply = self.model.chat(self.history, tools)
+        except ModelError as exc:
+            if not (tools and self.config.tool_mode == "auto" and exc.http_status == 400):
+                raise
+            self.switch_to_text()  # the server refuses the `tools` parameter
+            reply = self.model.chat(self.history)
+        message: dict[str, Any] = {"role": "assistant", "content": _text(reply.get("content"))}
+        if reply.get("tool_calls"):
+            message["tool_calls"] = reply["tool_calls"]
+        self.history.append(message)
+        return message
+
+    def text_calls(self, message: dict[str, Any]) -> list[text_protocol.ToolCall]:
+        """Tool calls written as text; in auto mode, writing them switches the run to text mode."""
+        if self.mode == "native" and self.config.tool_mode != "auto":
+            return []
+        try:
+            calls = text_protocol.parse(message["content"])
+        except FormatError:
+            self.switch_to_text()
+            raise
+        if calls:
+            self.switch_to_text()
+            # Kept in the transcript (not sent to the model) so every step's calls are on record.
+            message["parsed_tool_calls"] = [call._asdict() for call in calls]
+        return calls
+
+    def execute_native(self, tool_calls: list[dict[str, Any]]) -> None:
+        for index, call in enumerate(tool_calls):
+            function = call.get("function") or {}
+            name = str(function.get("name") or "")
+            arguments = _native_arguments(function.get("arguments"))
+            output = self.toolbox.run(name, arguments) if isinstance(arguments, dict) else arguments
+            call["id"] = call.get("id") or f"call_{self.steps}_{index}"  # some servers omit it; replies need it
+            self.history.append({"role": "tool", "tool_call_id": call["id"], "name": name, "content": output})
+
+    def execute_text(self, calls: list[text_protocol.ToolCall]) -> None:
+        results = [(call.name, self.toolbox.run(call.name, call.arguments)) for call in calls]
+        self.history.append({"role": "user", "content": text_protocol.format_results(results)})
+
+    def switch_to_text(self) -> None:
+        if self.mode != "text":
+            self.mode = "text"
+            self.history[0]["content"] = self.system_prompt()
+
+    def system_prompt(self) -> str:
+        if self.mode == "native":
+            return prompts.render(prompts.SYSTEM_NATIVE)
+        return prompts.render(prompts.SYSTEM_TEXT, tools=text_protocol.describe_tools(self.toolbox.schemas))
+
+    def save(self) -> None:
+        if self.transcript is not None:
+            write_json(self.transcript, self.history)
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, list):  # content parts
+        return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return "" if content is None else str(content)
+
+
+def _native_arguments(raw: Any) -> dict[str, Any] | str:
+    """The arguments as a dict, or an error message for the model."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw or "{}")
+    except (TypeError, ValueError) as exc:
+        return f"Error: the arguments are not valid JSON ({exc}); nothing was run."
+    return value if isinstance(value, dict) else "Error: the arguments must be a JSON object; nothing was run."
+
+
+def write_json(path: Path, data: Any) -> None:
+    # Write-then-rename: a kill in the middle never leaves half a file.
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    os.replace(tmp, path)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--problem-file", required=True, type=Path, help="the issue to solve")
+    parser.add_argument("--repo", required=True, type=Path, help="the repository to work on")
+    parser.add_argument("--outdir", required=True, type=Path, help="where transcript.json and result.json go")
+    parser.add_argument("--max-steps", type=int, default=30, help="model calls at most (default 30)")
+    parser.add_argument("--tool-mode", choices=["auto", "native", "text"], default="auto")
+    parser.add_argument("--bash-timeout", type=float, default=60.0, help="seconds per bash command")
+    return parser.parse_args(argv)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the `finally`s, so result.json is still written
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.outdir.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, _terminate)
+    result: dict[str, Any] = {"status": "error", "steps": 0, "error": None,
+                              "tool_mode": "text" if args.tool_mode == "text" else "native"}
+    agent = None
+    try:
+        problem = args.problem_file.read_text()
+        model = ModelClient(ModelConfig.from_env(os.environ))
+        config = AgentConfig(max_steps=args.max_steps, tool_mode=args.tool_mode)
+        agent = Agent(model, Toolbox(args.repo, args.bash_timeout), config, args.outdir / "transcript.json")
+        result["status"], result["error"] = agent.run(problem)
+    except AgentStop as stop:  # before the loop, e.g. no model endpoint configured
+        result["status"], result["error"] = stop.status, str(stop)
+    except BaseException as exc:
+        result["error"] = f"crashed: {type(exc).__name__}: {exc}"
+        raise
+    finally:
+        if agent is not None:
+            result.update(steps=agent.steps, tool_mode=agent.mode)
+        write_json(args.outdir / "result.json", result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

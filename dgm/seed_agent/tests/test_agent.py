@@ -1,0 +1,171 @@
+"""End to end: coding_agent.py as a subprocess, exactly as dgm runs it, against a fake model server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fake_model import FakeModel, error, reply
+
+AGENT_ROOT = Path(__file__).resolve().parent.parent
+FIX = {"command": "str_replace", "path": "hello.py", "old_str": "return 'helo'", "new_str": "return 'hello'"}
+TEXT_FIX = f"I will fix the typo.\n<tool_call>{json.dumps({'name': 'editor', 'arguments': FIX})}</tool_call>"
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "hello.py").write_text("def greet():\n    return 'helo'\n")
+    return repo
+
+
+def run_agent(server: FakeModel | None, repo: Path, *flags: str, env: dict[str, str] | None = None):
+    """Runs the agent; returns (exit code, result.json, transcript.json, stderr)."""
+    work = repo.parent
+    (work / "problem.md").write_text("greet() returns 'helo' instead of 'hello'.")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DGM_")}
+    proc = subprocess.run(
+        [sys.executable, str(AGENT_ROOT / "coding_agent.py"), "--problem-file", str(work / "problem.md"),
+         "--repo", str(repo), "--outdir", str(work / "out"), *flags],
+        env={**clean, **(server.env() if server else {}), **(env or {})},
+        capture_output=True, text=True, timeout=60,
+    )
+    result = json.loads((work / "out" / "result.json").read_text()) if (work / "out" / "result.json").exists() else None
+    transcript_path = work / "out" / "transcript.json"
+    transcript = json.loads(transcript_path.read_text()) if transcript_path.exists() else None
+    return proc.returncode, result, transcript, proc.stderr
+
+
+def test_native_tool_calls_fix_the_repo(fake_model: FakeModel, repo: Path) -> None:
+    fake_model.answers = [reply(tool_calls=[("editor", FIX)]),
+                          reply(tool_calls=[("bash", {"command": "cat hello.py"})]),
+                          reply("Fixed the typo.")]
+    code, result, transcript, stderr = run_agent(fake_model, repo, "--tool-mode", "native")
+    assert code == 0, stderr
+    assert (repo / "hello.py").read_text() == "def greet():\n    return 'hello'\n"
+    assert result == {"status": "submitted", "steps": 3, "error": None, "tool_mode": "native"}
+    assert [m["role"] for m in transcript] == ["system", "user", "assistant", "tool", "assistant", "tool", "assistant"]
+    assert transcript[2]["tool_calls"][0]["function"]["name"] == "editor"
+    assert transcript[3]["tool_call_id"] == "call_0" and transcript[3]["content"].startswith("Edited")
+    assert "return 'hello'" in transcript[5]["content"] and "[exit code: 0]" in transcript[5]["content"]
+    first = fake_model.bodies[0]
+    assert [t["function"]["name"] for t in first["tools"]] == ["bash", "editor"] and first["tool_choice"] == "auto"
+    assert "helo" in first["messages"][1]["content"] and str(repo) in first["messages"][1]["content"]
+    # The transcript's "name" note on tool messages is not sent.
+    sent = fake_model.bodies[1]["messages"][3]
+    assert sent == {"role": "tool", "tool_call_id": "call_0", "content": transcript[3]["content"]}
+
+
+def test_over_a_unix_socket(unix_fake_model: FakeModel, repo: Path) -> None:
+    unix_fake_model.answers = [reply(tool_calls=[("editor", FIX)]), reply("Done.")]
+    code, result, _, stderr = run_agent(unix_fake_model, repo)
+    assert code == 0, stderr
+    assert result["status"] == "submitted" and "'hello'" in (repo / "hello.py").read_text()
+
+
+def test_auto_mode_switches_to_text_when_the_model_writes_text_calls(fake_model: FakeModel, repo: Path) -> None:
+    fake_model.answers = [reply(TEXT_FIX), reply("Fixed.")]
+    code, result, transcript, stderr = run_agent(fake_model, repo)
+    assert code == 0, stderr
+    assert (repo / "hello.py").read_text().endswith("return 'hello'\n")
+    assert result == {"status": "submitted", "steps": 2, "error": None, "tool_mode": "text"}
+    assert transcript[2]["parsed_tool_calls"] == [{"name": "editor", "arguments": FIX}]
+    assert transcript[3]["role"] == "user" and transcript[3]["content"].startswith('<tool_result name="editor">')
+    second = fake_model.bodies[1]
+    assert "tools" not in second and "<tool_call>" in second["messages"][0]["content"]
+    assert all("parsed_tool_calls" not in m for m in second["messages"])
+
+
+def test_auto_mode_falls_back_to_text_when_tools_are_refused(fake_model: FakeModel, repo: Path) -> None:
+    refused = error(400, "'tools' is not supported", "invalid_request_error")
+    fake_model.answers = [refused, reply(TEXT_FIX), reply("Done.")]
+    code, result, _, stderr = run_agent(fake_model, repo)
+    assert code == 0, stderr
+    assert result["status"] == "submitted" and result["tool_mode"] == "text" and result["steps"] == 2
+    assert "tools" in fake_model.bodies[0] and "tools" not in fake_model.bodies[1]
+    assert (repo / "hello.py").read_text().endswith("return 'hello'\n")
+
+
+def test_text_mode_never_sends_tools(fake_model: FakeModel, repo: Path) -> None:
+    fake_model.answers = [reply(TEXT_FIX), reply("Done.")]
+    code, result, _, _ = run_agent(fake_model, repo, "--tool-mode", "text")
+    assert code == 0 and result["tool_mode"] == "text"
+    assert all("tools" not in body for body in fake_model.bodies)
+
+
+def test_native_mode_does_not_read_text_calls(fake_model: FakeModel, repo: Path) -> None:
+    fake_model.answers = [reply(TEXT_FIX)]
+    code, result, _, _ = run_agent(fake_model, repo, "--tool-mode", "native")
+    assert code == 0 and result == {"status": "submitted", "steps": 1, "error": None, "tool_mode": "native"}
+    assert "helo" in (repo / "hello.py").read_text()
+
+
+def test_garbled_text_call_gets_a_format_error_and_another_try(fake_model: FakeModel, repo: Path) -> None:
+    fake_model.answers = [reply('<tool_call>{"name": "editor", "arguments": {'), reply(TEXT_FIX), reply("Done.")]
+    code, result, transcript, _ = run_agent(fake_model, repo)
+    assert code == 0 and result["status"] == "submitted" and result["steps"] == 3
+    assert transcript[3]["role"] == "user" and "could not be read as tool calls" in transcript[3]["content"]
+    assert (repo / "hello.py").read_text().endswith("return 'hello'\n")
+
+
+def test_bad_native_arguments_come_back_as_a_tool_error(fake_model: FakeModel, repo: Path) -> None:
+    fake_model.answers = [reply(tool_calls=[("bash", "{not json"), ("nope", {})]), reply("Done.")]
+    code, result, transcript, _ = run_agent(fake_model, repo)
+    assert code == 0 and result["status"] == "submitted"
+    assert "not valid JSON" in transcript[3]["content"] and "unknown tool 'nope'" in transcript[4]["content"]
+
+
+def test_max_steps(fake_model: FakeModel, repo: Path) -> None:
+    fake_model.answers = [reply(tool_calls=[("bash", {"command": "echo again"})])]
+    code, result, transcript, _ = run_agent(fake_model, repo, "--max-steps", "2")
+    assert code == 0 and result["status"] == "max_steps" and result["steps"] == 2
+    assert len(fake_model.requests) == 2 and transcript[-1]["role"] == "tool"
+
+
+@pytest.mark.parametrize("answer,status", [
+    (error(429, "dgm: attempt limit reached (60 calls)", "limit_exceeded"), "limit"),
+    (error(400, "maximum context length is 4096 tokens", "invalid_request_error"), "context_length"),
+    (error(401, "bad key", "authentication_error"), "error"),
+])
+def test_model_side_endings_are_orderly(fake_model: FakeModel, repo: Path, answer, status: str) -> None:
+    fake_model.answers = [answer]
+    code, result, transcript, _ = run_agent(fake_model, repo)
+    assert code == 0 and result["status"] == status and result["steps"] == 1
+    assert result["error"] and len(fake_model.requests) == 1
+    assert [m["role"] for m in transcript] == ["system", "user"]
+
+
+def test_no_endpoint_is_reported_not_crashed(repo: Path) -> None:
+    code, result, _, _ = run_agent(None, repo)
+    assert code == 0 and result["status"] == "error" and "DGM_MODEL_SOCKET" in result["error"]
+
+
+def test_transcript_survives_a_kill(fake_model: FakeModel, repo: Path) -> None:
+    # The second command kills the agent itself (bash's parent) mid-step.
+    fake_model.answers = [reply(tool_calls=[("bash", {"command": "echo first-step-output"})]),
+                          reply(tool_calls=[("bash", {"command": "kill -9 $PPID"})])]
+    code, _, transcript, _ = run_agent(fake_model, repo)
+    assert code != 0
+    assert "first-step-output" in transcript[3]["content"]
+
+
+def test_import_has_no_side_effects_and_help_works() -> None:
+    proc = subprocess.run([sys.executable, "-c", "import coding_agent"], cwd=AGENT_ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
+    helped = subprocess.run([sys.executable, "coding_agent.py", "--help"], cwd=AGENT_ROOT,
+                            capture_output=True, text=True)
+    assert helped.returncode == 0 and "--problem-file" in helped.stdout and "--tool-mode" in helped.stdout
+
+
+def test_sigterm_still_writes_the_result(fake_model: FakeModel, repo: Path) -> None:
+    fake_model.answers = [reply(tool_calls=[("bash", {"command": "kill -TERM $PPID; sleep 1"})])]
+    code, result, transcript, _ = run_agent(fake_model, repo)
+    assert code == 128 + 15
+    assert result["status"] == "error" and "SystemExit" in result["error"] and result["steps"] == 1
+    assert transcript[-1]["role"] == "assistant"
