@@ -23,6 +23,8 @@ def validate_agent(sandbox: DockerSandbox, code_dir: Path, timeout_s: float) -> 
     """None when the agent is sound, else the reason to reject it (one line)."""
     if not (code_dir / "coding_agent.py").is_file():
         return "coding_agent.py is missing (the entry point of the agent contract)"
+    if not (code_dir / "tests").is_dir():
+        return "it has no tests (tests/ is missing)"
     result = sandbox.run(["bash", "-c", CHECK], inputs={"/agent": code_dir}, timeout_s=timeout_s,
                          labels={"dgm.role": "validate"})
     if result.timed_out:
