@@ -90,8 +90,14 @@ def run(
     # SIGTERM (e.g. from a supervisor) takes the same orderly way out as Ctrl-C: containers removed,
     # the run marked stopped and resumable.
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    with ProgressDisplay(console, cfg) as progress:
-        run_id = run_dgm(cfg, on_event=progress.on_event, resume=resume)
+    try:
+        with ProgressDisplay(console, cfg) as progress:
+            run_id = run_dgm(cfg, on_event=progress.on_event, resume=resume)
+    except KeyboardInterrupt:
+        # Handled here: typer would turn it into a silent exit 130.
+        errors.print(f"interrupted: the run is stopped and resumable with `dgm run --resume --run-dir {cfg.run_dir}`",
+                     markup=False, highlight=False)
+        raise typer.Exit(130) from None
     console.print(f"run {run_id} finished; see `dgm status --run-dir {cfg.run_dir}`")
 
 

@@ -107,7 +107,7 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
     stack.callback(archive.close)
     run_id = _open_run(archive, config, resume)
     sandbox = DockerSandbox(client, config.sandbox, labels={"dgm.run": str(run_id), "dgm.run_dir": str(config.run_dir.resolve())})
-    stack.callback(sandbox.remove_live)
+    stack.callback(sandbox.close)
     return Runtime(
         config=config, archive=archive, run_id=run_id, repo=AgentRepo(config.run_dir / "agents.git"),
         sandbox=sandbox, models=ModelClient(config.model, config.api_key(), archive), tasks=tasks,

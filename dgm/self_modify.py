@@ -38,6 +38,8 @@ def self_improve(rt: Runtime, parent_id: int, generation: int) -> Agent:
         status, reason = "rejected", str(exc)
     except Exception as exc:  # noqa: BLE001 - an attempt's failure must never end the run
         status, reason = "failed", f"{type(exc).__name__}: {exc}"
+        if rt.sandbox.closed:  # its containers were removed because the run is being stopped
+            reason = f"interrupted (the run was stopped): {reason}"
         (rt.run_dir / "logs").mkdir(exist_ok=True)
         (rt.run_dir / "logs" / f"agent-{child.id}-error.txt").write_text(traceback.format_exc())
     rt.archive.update_agent(child.id, status=status, reason=reason, cost_usd=rt.archive.cost(agent_id=child.id),

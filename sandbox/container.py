@@ -61,9 +61,14 @@ class DockerSandbox:
     labels: dict[str, str] = field(default_factory=dict)
     _live: set[str] = field(default_factory=set, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _closed: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        atexit.register(self.remove_live)
+        atexit.register(self.close)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def run(
         self,
@@ -108,6 +113,10 @@ class DockerSandbox:
             self._remove(container)
 
     def _create(self, command: list[str], mounts: list[Mount], env: dict[str, str], workdir: str, labels: dict[str, str]):
+        with self._lock:
+            if self._closed:
+                # After an interrupt, worker threads must not start new containers behind our back.
+                raise SandboxError("the sandbox is shutting down")
         name = f"dgm-{uuid.uuid4().hex[:12]}"
         all_labels = {MANAGED_LABEL: "1", OWNER_LABEL: str(os.getpid()), **self.labels, **labels}
         try:
@@ -136,7 +145,12 @@ class DockerSandbox:
         except APIError as exc:
             raise SandboxError(f"cannot create a container: {exc.explanation or exc}") from None
         with self._lock:
-            self._live.add(container.id)
+            closed = self._closed
+            if not closed:
+                self._live.add(container.id)
+        if closed:  # close() ran while we were creating it
+            container.remove(force=True)
+            raise SandboxError("the sandbox is shutting down")
         return container
 
     def _wait(self, container, timeout_s: float) -> tuple[bool, int | None]:
@@ -161,9 +175,10 @@ class DockerSandbox:
         with self._lock:
             self._live.discard(container.id)
 
-    def remove_live(self) -> None:
-        """Remove every container this process still has (atexit, signal handlers)."""
+    def close(self) -> None:
+        """Refuse new containers and remove every one this process still has (atexit, interrupts)."""
         with self._lock:
+            self._closed = True
             live = list(self._live)
         for cid in live:
             try:

@@ -48,7 +48,7 @@ def sandbox(docker_client, sandbox_config):
 
     box = DockerSandbox(docker_client, sandbox_config, labels={"dgm.test": "1"})
     yield box
-    box.remove_live()
+    box.close()
 
 
 @pytest.fixture()
