@@ -167,6 +167,29 @@ def diff(
 
 
 @app.command()
+def checkout(
+    agent: int = typer.Argument(..., help="Agent id."),
+    dest: Path = typer.Argument(..., help="An empty or new directory for the agent's code."),
+    run_dir: Path = RunDir,
+) -> None:
+    """Write one agent's code into a directory (its commit in the run's agents.git)."""
+    from dgm.agents_repo import AgentRepo
+    from dgm.loop import run_dir_archive
+
+    archive = run_dir_archive(run_dir)
+    try:
+        found = archive.get_agent(agent)
+    finally:
+        archive.close()
+    if found.commit is None:
+        raise NotFoundError(f"agent {agent} has no code ({found.status}: {found.reason})")
+    if dest.exists() and any(dest.iterdir()):
+        raise DgmError(f"{dest} is not empty")
+    AgentRepo(run_dir / "agents.git").export(found.commit, dest)
+    console.print(f"agent {agent} (commit {found.commit[:12]}) written to {dest}")
+
+
+@app.command()
 def replay(
     agent: int = typer.Argument(..., help="Agent id to run."),
     repo: Path = typer.Option(..., "--repo", help="A git repository; the agent works on its HEAD."),

@@ -43,9 +43,9 @@ def file_seed(rt: Runtime) -> Agent:
         rt.emit("seed_evaluation_started", agent=seed.id)
         with rt.workdir("seed") as work:
             summary = evaluate_agent(rt, seed.id, rt.repo.export(seed.commit, work / "seed"))
-        rt.archive.update_agent(seed.id, score=summary.score, n_tasks=summary.n_tasks, n_resolved=summary.n_resolved,
-                                cost_usd=rt.archive.cost(agent_id=seed.id))
-        rt.emit("seed_evaluated", agent=seed.id, score=summary.score)
+        cost = rt.archive.cost(agent_id=seed.id)
+        rt.archive.update_agent(seed.id, score=summary.score, n_tasks=summary.n_tasks, n_resolved=summary.n_resolved, cost_usd=cost)
+        rt.emit("seed_evaluated", agent=seed.id, score=summary.score, cost=cost)
     return rt.archive.get_agent(seed.id)
 
 

@@ -25,6 +25,7 @@ class ProgressDisplay:
         self.counts = {"valid": 0, "rejected": 0, "failed": 0}
         self.best = 0.0
         self.tasks_graded = 0
+        self.cost = 0.0
         self._lock = threading.Lock()
         self._live = Live(self._render(), console=console, refresh_per_second=2, transient=True)
 
@@ -43,6 +44,7 @@ class ProgressDisplay:
                 self.in_flight.add(data["agent"])
             elif kind == "attempt_finished":
                 self.in_flight.discard(data["agent"])
+                self.cost += data.get("cost", 0.0)
                 self.counts[data["status"]] = self.counts.get(data["status"], 0) + 1
                 why = f" ({data['reason']})" if data.get("reason") else ""
                 self.console.print(f"gen {self.generation}: agent {data['agent']} (parent {data['parent']}) {data['status']}{why}",
@@ -51,6 +53,7 @@ class ProgressDisplay:
                 self.tasks_graded += 1
             elif kind == "seed_evaluated":
                 self.best = max(self.best, data["score"])
+                self.cost += data.get("cost", 0.0)
                 self.console.print(f"seed agent scored {data['score']:.2f}", highlight=False)
             elif kind == "generation_finished":
                 self.best = max(self.best, data["best"])
@@ -66,6 +69,7 @@ class ProgressDisplay:
             f"filed {self.counts['valid']} rejected {self.counts['rejected']} failed {self.counts['failed']}",
             f"best {self.best:.2f}",
             f"tasks graded {self.tasks_graded}",
+            f"${self.cost:.4f} (finished attempts)",
             f"{elapsed:.0f}s",
         )
         return table

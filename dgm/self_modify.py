@@ -42,9 +42,9 @@ def self_improve(rt: Runtime, parent_id: int, generation: int) -> Agent:
             reason = f"interrupted (the run was stopped): {reason}"
         (rt.run_dir / "logs").mkdir(exist_ok=True)
         (rt.run_dir / "logs" / f"agent-{child.id}-error.txt").write_text(traceback.format_exc())
-    rt.archive.update_agent(child.id, status=status, reason=reason, cost_usd=rt.archive.cost(agent_id=child.id),
-                            finished_at=utcnow())
-    rt.emit("attempt_finished", agent=child.id, parent=parent_id, status=status, reason=reason)
+    cost = rt.archive.cost(agent_id=child.id)
+    rt.archive.update_agent(child.id, status=status, reason=reason, cost_usd=cost, finished_at=utcnow())
+    rt.emit("attempt_finished", agent=child.id, parent=parent_id, status=status, reason=reason, cost=cost)
     return rt.archive.get_agent(child.id)
 
 

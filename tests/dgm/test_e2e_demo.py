@@ -109,6 +109,17 @@ def test_status_and_diff_commands(demo_run, archive):
     assert "prompts.py" in stat.stdout
 
 
+def test_checkout_writes_an_agents_code_in_one_step(demo_run, archive, tmp_path):
+    child = next(a for a in archive.agents(archive.latest_run().id) if a.status == "valid")
+    proc = dgm("checkout", str(child.id), str(tmp_path / "code"), "--run-dir", str(demo_run))
+    assert proc.returncode == 0, proc.stderr
+    assert VERIFY in (tmp_path / "code" / "prompts.py").read_text() or REVIEW in (tmp_path / "code" / "prompts.py").read_text()
+    again = dgm("checkout", str(child.id), str(tmp_path / "code"), "--run-dir", str(demo_run))
+    assert again.returncode == 1 and "is not empty" in again.stderr
+    rejected = next(a for a in archive.agents(archive.latest_run().id) if a.status == "rejected" and a.commit is None)
+    assert "has no code" in dgm("checkout", str(rejected.id), str(tmp_path / "x"), "--run-dir", str(demo_run)).stderr
+
+
 def test_replay_runs_a_descendant_on_a_new_repository(demo_run, archive, tmp_path):
     task = next(t for t in load_suite("builtin") if t.difficulty == "easy")
     repo = tmp_path / "project"
