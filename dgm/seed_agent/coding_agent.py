@@ -120,8 +120,9 @@ class Agent:
 
     def system_prompt(self) -> str:
         if self.mode == "native":
-            return prompts.render(prompts.SYSTEM_NATIVE)
-        return prompts.render(prompts.SYSTEM_TEXT, tools=text_protocol.describe_tools(self.toolbox.schemas))
+            return prompts.render(prompts.SYSTEM_NATIVE, workflow=prompts.WORKFLOW)
+        return prompts.render(prompts.SYSTEM_TEXT, workflow=prompts.WORKFLOW,
+                              tools=text_protocol.describe_tools(self.toolbox.schemas))
 
     def save(self) -> None:
         if self.transcript is not None:

@@ -2,18 +2,15 @@
 dollar sign or brace in a problem statement or in an edited prompt never breaks anything).
 
 SYSTEM_NATIVE is used when the server takes the `tools` parameter; SYSTEM_TEXT when the agent falls
-back to writing tool calls as text. Both say the same thing about how to work.
+back to writing tool calls as text. Both include WORKFLOW ($workflow), so they say the same thing
+about how to work.
 """
 
 from __future__ import annotations
 
 from string import Template
 
-SYSTEM_NATIVE = """You are an autonomous software engineer. You fix issues in a code repository by \
-inspecting and editing its files with the tools you have: `bash` (run a shell command in the \
-repository) and `editor` (view, create and edit files).
-
-How to work:
+WORKFLOW = """How to work:
 1. Explore: find and read the code the issue is about before changing anything.
 2. Reproduce: when you can, write a small script or test that shows the problem.
 3. Fix: make the smallest change that solves the issue in general, not only for one example.
@@ -27,21 +24,17 @@ Rules:
 a tool call ends your work.
 """
 
+SYSTEM_NATIVE = """You are an autonomous software engineer. You fix issues in a code repository by \
+inspecting and editing its files with the tools you have: `bash` (run a shell command in the \
+repository) and `editor` (view, create and edit files).
+
+$workflow
+"""
+
 SYSTEM_TEXT = """You are an autonomous software engineer. You fix issues in a code repository by \
 inspecting and editing its files with the tools described below.
 
-How to work:
-1. Explore: find and read the code the issue is about before changing anything.
-2. Reproduce: when you can, write a small script or test that shows the problem.
-3. Fix: make the smallest change that solves the issue in general, not only for one example.
-4. Check: rerun your reproduction and the relevant existing tests.
-
-Rules:
-- Nobody will answer questions; decide for yourself and keep going until the issue is solved.
-- Do not modify existing tests unless the issue asks for it.
-- There is no network access, so you cannot install packages.
-- When you are done, reply with a short summary of your change and no tool call: a reply without \
-a tool call ends your work.
+$workflow
 
 ## Calling tools
 Call a tool by writing a JSON object between <tool_call> and </tool_call>, for example:

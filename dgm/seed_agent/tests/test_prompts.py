@@ -12,13 +12,14 @@ def test_instance_keeps_dollars_and_braces_of_the_problem() -> None:
 
 
 def test_text_system_prompt_explains_the_protocol() -> None:
-    text = prompts.render(prompts.SYSTEM_TEXT, tools="### bash")
+    text = prompts.render(prompts.SYSTEM_TEXT, tools="### bash", workflow=prompts.WORKFLOW)
     assert "<tool_call>" in text and "<tool_result" in text and "### bash" in text and "$tools" not in text
+    assert "How to work" in text and "$workflow" not in text
 
 
 def test_both_system_prompts_say_how_to_finish() -> None:
     for template in (prompts.SYSTEM_NATIVE, prompts.SYSTEM_TEXT):
-        assert "without a tool call" in prompts.render(template, tools="")
+        assert "without a tool call" in prompts.render(template, tools="", workflow=prompts.WORKFLOW)
 
 
 def test_format_error_names_the_problem() -> None:
