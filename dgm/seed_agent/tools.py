@@ -92,13 +92,16 @@ class Toolbox:
             stderr=subprocess.STDOUT, start_new_session=True,  # its own process group, to kill it whole
             env={k: v for k, v in os.environ.items() if not SECRET_NAME.search(k)},
         )
-        capture = _Capture(proc.stdout)
         try:
+            capture = _Capture(proc.stdout)
             code: int | None = proc.wait(timeout=self.bash_timeout)
         except subprocess.TimeoutExpired:
             _kill_group(proc.pid)
             proc.wait()
             code = None
+        except BaseException:  # the agent itself is being stopped: leave no command running behind it
+            _kill_group(proc.pid)
+            raise
         held_open = not capture.done.wait(OUTPUT_GRACE_S)  # by a background process
         parts = [capture.text().rstrip("\n")]
         if held_open:

@@ -164,8 +164,23 @@ def test_import_has_no_side_effects_and_help_works() -> None:
 
 
 def test_sigterm_still_writes_the_result(fake_model: FakeModel, repo: Path) -> None:
-    fake_model.answers = [reply(tool_calls=[("bash", {"command": "kill -TERM $PPID; sleep 1"})])]
+    # The command outlives any scheduling delay: only the agent's SIGTERM handler can end this step.
+    token = f"sigterm-test-{os.getpid()}"
+    fake_model.answers = [reply(tool_calls=[("bash", {"command": f"kill -TERM $PPID; sleep 120; : {token}"})])]
     code, result, transcript, _ = run_agent(fake_model, repo)
     assert code == 128 + 15
+    assert not _processes_mentioning(token), "the stopped agent left its bash command running"
     assert result["status"] == "error" and "SystemExit" in result["error"] and result["steps"] == 1
     assert transcript[-1]["role"] == "assistant"
+
+
+def _processes_mentioning(token: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if token in text:
+            found.append(text)
+    return found

@@ -138,7 +138,8 @@ def test_missing_unix_socket_is_a_connection_error() -> None:
 
 
 def test_request_timeout_then_success(fake_model: FakeModel) -> None:
-    fake_model.answers = [slow(reply("late"), 1.0), reply("on time")]
+    # Wide margins: these tests also run inside dgm's validity gate on a loaded machine.
+    fake_model.answers = [slow(reply("late"), 20.0), reply("on time")]
     start = time.monotonic()
-    assert client(fake_model, timeout_s=0.2).chat(HI)["content"] == "on time"
-    assert time.monotonic() - start < 0.9
+    assert client(fake_model, timeout_s=0.5).chat(HI)["content"] == "on time"
+    assert time.monotonic() - start < 10
