@@ -10,8 +10,9 @@ import re
 import signal
 import subprocess
 import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 MAX_OUTPUT = 10_000  # characters of tool output shown to the model
 CAPTURE_BYTES = 1_000_000  # bytes kept of each end of a command's output while it runs
@@ -87,20 +88,24 @@ class Toolbox:
     # -- bash --------------------------------------------------------------------------------------
 
     def bash(self, command: str) -> str:
-        proc = subprocess.Popen(
-            ["bash", "-c", command], cwd=self.repo, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True,  # its own process group, to kill it whole
-            env={k: v for k, v in os.environ.items() if not SECRET_NAME.search(k)},
-        )
+        proc: subprocess.Popen[bytes] | None = None
         try:
+            with _sigterm_deferred():  # a stop arriving mid-Popen would lose the pid we must kill
+                proc = subprocess.Popen(
+                    ["bash", "-c", command], cwd=self.repo, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT, start_new_session=True,  # its own process group, to kill it whole
+                    env={k: v for k, v in os.environ.items() if not SECRET_NAME.search(k)},
+                )
             capture = _Capture(proc.stdout)
             code: int | None = proc.wait(timeout=self.bash_timeout)
         except subprocess.TimeoutExpired:
+            assert proc is not None
             _kill_group(proc.pid)
             proc.wait()
             code = None
         except BaseException:  # the agent itself is being stopped: leave no command running behind it
-            _kill_group(proc.pid)
+            if proc is not None:
+                _kill_group(proc.pid)
             raise
         held_open = not capture.done.wait(OUTPUT_GRACE_S)  # by a background process
         parts = [capture.text().rstrip("\n")]
@@ -209,6 +214,23 @@ def truncate(text: str, limit: int = MAX_OUTPUT, extra: int = 0) -> str:
     keep = min(limit, len(text)) // 2
     omitted = len(text) - 2 * keep + extra
     return f"{text[:keep]}\n[... {omitted} characters truncated ...]\n{text[len(text) - keep:]}"
+
+
+@contextmanager
+def _sigterm_deferred() -> Iterator[None]:
+    """Hold back SIGTERM for the duration of the block, then deliver it to the usual handler."""
+    received: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: received.append(signum))
+    except ValueError:  # not the main thread: signals are not ours to manage
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if received:
+            signal.raise_signal(signal.SIGTERM)
 
 
 def _kill_group(pid: int) -> None:
