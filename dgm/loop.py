@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import random
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -61,10 +61,21 @@ def candidates(rt: Runtime) -> list[Candidate]:
 def run_generation(rt: Runtime, generation: int, pool: ThreadPoolExecutor) -> list[Agent]:
     parent_ids = select_parents(candidates(rt), rt.config.loop.parents_per_generation, rt.config.loop.selection, rt.rng)
     rt.emit("generation_started", generation=generation, parents=parent_ids)
-    children = list(pool.map(lambda pid: self_improve(rt, pid, generation), parent_ids))
+    futures = [pool.submit(self_improve, rt, pid, generation) for pid in parent_ids]
+    children = [_result_interruptibly(f) for f in futures]
     rt.emit("generation_finished", generation=generation,
             filed=sum(c.status == "valid" for c in children), best=max((c.score or 0.0 for c in candidates(rt)), default=0.0))
     return children
+
+
+def _result_interruptibly(future: Future[Agent]) -> Agent:
+    # A plain future.result() blocks the main thread in a lock that a signal delivered to a worker
+    # thread does not wake; waking every second lets Ctrl-C/SIGTERM take effect promptly.
+    while True:
+        try:
+            return future.result(timeout=1.0)
+        except TimeoutError:
+            continue
 
 
 def evolve(rt: Runtime) -> None:

@@ -28,6 +28,7 @@ from sandbox.tario import extract_tar, tar_directory
 SANDBOX_UID = 1000
 OWNER_LABEL = "dgm.owner_pid"
 MAX_LOG_BYTES = 2_000_000
+WAIT_SLICE_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -154,16 +155,21 @@ class DockerSandbox:
         return container
 
     def _wait(self, container, timeout_s: float) -> tuple[bool, int | None]:
-        try:
-            status = container.wait(timeout=timeout_s)
-            return False, int(status.get("StatusCode", -1))
-        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-            # Killing the container ends the whole process tree inside it.
+        # Waits in short slices: a thread blocked in one long socket read would not notice a signal
+        # that the kernel delivered to another thread, so Ctrl-C/SIGTERM could wait for the container.
+        deadline = time.monotonic() + timeout_s
+        while (remaining := deadline - time.monotonic()) > 0:
             try:
-                container.kill()
-            except APIError:
-                pass
-            return True, None
+                status = container.wait(timeout=min(remaining, WAIT_SLICE_S))
+                return False, int(status.get("StatusCode", -1))
+            except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+                continue
+        # Killing the container ends the whole process tree inside it.
+        try:
+            container.kill()
+        except APIError:
+            pass
+        return True, None
 
     def _remove(self, container) -> None:
         try:
