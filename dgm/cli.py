@@ -230,8 +230,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        errors.print("interrupted; the run is resumable with --resume")
-        sys.exit(130)
+    except click.exceptions.Abort:
+        # (typer itself turns Ctrl-C into exit code 130; `dgm run` says how to resume before that.)
+        errors.print("aborted")
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 

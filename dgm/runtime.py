@@ -51,7 +51,7 @@ class Runtime:
             return random.Random(self.rng.getrandbits(64))
 
     def gateway(self, agent_id: int | None, task_id: str | None, purpose: str) -> Gateway:
-        ctx = CallContext(run_id=self.run_id, agent_id=agent_id, task_id=task_id, purpose=purpose)
+        ctx = self.call_context(agent_id, task_id, purpose)
         return Gateway(self.models, ctx, self.config.model.agent_model, self.config.limits)
 
     def call_context(self, agent_id: int | None, task_id: str | None, purpose: str) -> CallContext:

@@ -162,8 +162,12 @@ class DockerSandbox:
             try:
                 status = container.wait(timeout=min(remaining, WAIT_SLICE_S))
                 return False, int(status.get("StatusCode", -1))
-            except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-                continue
+            except requests.exceptions.ConnectionError as exc:
+                # docker-py reports a read timeout on its Unix socket as a ConnectionError; anything
+                # else means the engine itself is gone, and retrying would only spin.
+                if isinstance(exc, requests.exceptions.ReadTimeout) or "timed out" in str(exc):
+                    continue
+                raise SandboxError(f"lost the Docker engine while waiting for a container: {exc}") from None
         # Killing the container ends the whole process tree inside it.
         try:
             container.kill()
