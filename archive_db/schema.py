@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, DateTime
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+# The lineage tree's columns, in a covering index: a scan of them never touches the long texts
+# (diagnosis, transcript) stored before them in each row. Migration 0003 creates it.
+AGENT_TREE_COLUMNS = ("run_id", "id", "parent_id", "generation", "status", "score", "n_tasks", "n_resolved", "cost_usd",
+                      "files_changed", "lines_added", "lines_removed", "created_at", "finished_at", "commit",
+                      "target_task", "reason")
 
 
 def utcnow() -> datetime:
@@ -33,6 +40,7 @@ class Agent(Base):
     """One self-modification attempt; the seed is the root. Rejected and failed ones are kept."""
 
     __tablename__ = "agents"
+    __table_args__ = (Index("ix_agents_tree", *AGENT_TREE_COLUMNS),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
@@ -76,6 +84,11 @@ class Evaluation(Base):
     test_output: Mapped[str] = mapped_column(Text, default="")
     test_results_json: Mapped[str] = mapped_column(Text, default="{}")
     transcript_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Provenance: the content hash of the task that was graded (re-grading checks it still matches),
+    # the test command's exit code, and whether the grade came from the grade cache.
+    task_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    grade_cached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -83,6 +96,8 @@ class ModelCall(Base):
     """Every model request, successful or not, with tokens and dollars: honest cost accounting."""
 
     __tablename__ = "model_calls"
+    # The spend per agent of a run, answered from the index alone (the dashboard's cost figures).
+    __table_args__ = (Index("ix_model_calls_run_agent_cost", "run_id", "agent_id", "cost_usd"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True, index=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from dgm.errors import TaskError
 
@@ -13,9 +15,18 @@ SUITES = Path(__file__).parent / "suites"
 DIFFICULTIES = ("easy", "medium", "hard")
 
 
+Rule = Literal["listed", "all"]
+
+
 @dataclass(frozen=True)
 class Task:
-    """One benchmark task. ``repo_dir`` is what the agent sees; ``hidden_dir`` is never shown to it."""
+    """One benchmark task, whatever benchmark it came from.
+
+    ``repo_dir`` is what the agent sees; ``hidden_dir`` holds files copied over the repository only
+    when grading (never shown to the agent). ``rule`` says what resolved means: "listed" (every
+    fail_to_pass and pass_to_pass test passes; the built-in suite and SWE-bench) or "all" (the
+    test command exits 0 and no test fails; Polyglot exercises).
+    """
 
     id: str
     title: str
@@ -26,29 +37,34 @@ class Task:
     test_command: str
     fail_to_pass: tuple[str, ...]
     pass_to_pass: tuple[str, ...]
-
-    @property
-    def repo_dir(self) -> Path:
-        return self.root / "repo"
-
-    @property
-    def hidden_dir(self) -> Path:
-        return self.root / "hidden"
+    repo_dir: Path
+    hidden_dir: Path
+    solution_patch: str | None = None
+    image: str | None = None  # the sandbox image its agent and grader run in; None: the default image
+    runner: str = "pytest"  # which parser in benchmarks/outcomes.py reads the test output
+    rule: Rule = "listed"
+    editable: tuple[str, ...] | None = None  # when set, the only paths a patch may change
+    benchmark: str = "builtin"
+    language: str = "python"
 
     @property
     def hidden_files(self) -> tuple[str, ...]:
         return tuple(sorted(p.relative_to(self.hidden_dir).as_posix() for p in self.hidden_dir.rglob("*") if p.is_file()))
 
-    @property
-    def solution_patch(self) -> str | None:
-        path = self.root / "solution.patch"
-        return path.read_text() if path.exists() else None
-
     def content_hash(self) -> str:
-        """A hash of every file of the task, so a run manifest can pin exactly what was graded."""
+        """A hash of everything that decides grading, so caches and manifests pin what was graded."""
+        return self._content_hash
+
+    @cached_property
+    def _content_hash(self) -> str:  # computed once: big repositories (SWE-bench) take a while
         digest = hashlib.sha256()
-        for path in sorted(p for p in self.root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(path.relative_to(self.root).as_posix().encode() + b"\0" + path.read_bytes())
+        meta = [self.id, self.test_command, self.runner, self.rule, self.image or "", *self.fail_to_pass, "|",
+                *self.pass_to_pass, "|", *(self.editable or ())]
+        digest.update("\0".join(meta).encode())
+        for label, folder in (("repo", self.repo_dir), ("hidden", self.hidden_dir)):
+            for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+                digest.update(f"{label}/{path.relative_to(folder).as_posix()}".encode() + b"\0" + path.read_bytes())
+        digest.update((self.solution_patch or "").encode())
         return digest.hexdigest()
 
 
@@ -91,6 +107,9 @@ def load_task(root: Path) -> Task:
         test_command=str(_require(meta, "test_command", str, meta_path)),
         fail_to_pass=f2p,
         pass_to_pass=tuple(meta.get("pass_to_pass", [])),
+        repo_dir=root / "repo",
+        hidden_dir=root / "hidden",
+        solution_patch=(root / "solution.patch").read_text() if (root / "solution.patch").is_file() else None,
     )
     clash = [f for f in task.hidden_files if (task.repo_dir / f).exists()]
     if clash:
@@ -103,7 +122,7 @@ def suite_dir(name: str, path: Path | None = None) -> Path:
         return Path(path)
     candidate = SUITES / name
     if not candidate.is_dir():
-        known = ", ".join(sorted(p.name for p in SUITES.iterdir() if p.is_dir()))
+        known = ", ".join([*sorted(p.name for p in SUITES.iterdir() if p.is_dir()), "polyglot", "swebench"])
         raise TaskError(f"unknown benchmark '{name}' (known: {known}; or pass --benchmark-path)")
     return candidate
 
@@ -113,13 +132,19 @@ def load_suite(name: str = "builtin", path: Path | None = None, only: list[str] 
     folder = suite_dir(name, path)
     if not folder.is_dir():
         raise TaskError(f"benchmark folder not found: {folder}")
-    tasks = [load_task(p) for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))]
-    if only:
-        by_id = {t.id: t for t in tasks}
-        missing = [t for t in only if t not in by_id]
-        if missing:
-            raise TaskError(f"unknown task id(s) in {folder.name}: {', '.join(missing)}")
-        tasks = [by_id[t] for t in only]
+    tasks = select([load_task(p) for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))],
+                   only, folder.name)
     if not tasks:
         raise TaskError(f"benchmark '{folder}' has no tasks")
     return tasks
+
+
+def select(tasks: list[Task], only: list[str] | None, where: str) -> list[Task]:
+    """The tasks named in ``only`` (in that order), or all of them; unknown ids are an error."""
+    if not only:
+        return tasks
+    by_id = {t.id: t for t in tasks}
+    missing = [t for t in only if t not in by_id]
+    if missing:
+        raise TaskError(f"unknown task id(s) in {where}: {', '.join(missing)}")
+    return [by_id[t] for t in only]

@@ -78,6 +78,7 @@ def run_agent(
     gateway: Gateway,
     work_dir: Path,
     labels: dict[str, str] | None = None,
+    image: str | None = None,
 ) -> AgentOutcome:
     """Run the agent in ``agent_dir`` on a copy of ``repo_dir``; ``work_dir`` receives its outputs."""
     task_dir, out_dir, repo_after = work_dir / "task", work_dir / "out", work_dir / "repo_after"
@@ -92,6 +93,7 @@ def run_agent(
             env=gateway.env(),
             timeout_s=config.sandbox.agent_timeout_s,
             labels={"dgm.role": "agent", **(labels or {})},
+            image=image,
         )
     patch = diff_trees(repo_dir, repo_after) if repo_after.is_dir() else ""
     transcript = _read_json(out_dir / "transcript.json", [])

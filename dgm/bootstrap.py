@@ -7,8 +7,9 @@ import sys
 from dataclasses import dataclass
 from typing import Callable
 
+from dgm.errors import SandboxError
 from sandbox.engine import engine_running, ensure_engine, docker_client
-from sandbox.image import build_image, default_tag, image_exists
+from sandbox.image import RECIPES, SANDBOX, build_image, default_tag, ensure_image, image_exists
 
 
 @dataclass(frozen=True)
@@ -19,16 +20,21 @@ class Check:
     fix: str = ""
 
 
-def setup(image: str | None = None, log: Callable[[str], None] = print) -> str:
-    """Idempotent: start (or install) the engine, build the image if it is not there yet."""
+def setup(image: str | None = None, log: Callable[[str], None] = print, extra: list[str] | None = None) -> str:
+    """Idempotent: start (or install) the engine, build the sandbox image (and any ``extra`` recipe
+    images, e.g. "polyglot") if they are not there yet."""
     tag = image or default_tag()
     ensure_engine(log)
     client = docker_client()
     if image_exists(client, tag):
         log(f"sandbox image {tag} is ready")
     else:
-        build_image(client, tag, log)
+        build_image(client, SANDBOX, log, tag=tag)
         log(f"built sandbox image {tag}")
+    for name in extra or []:
+        if name not in RECIPES:
+            raise SandboxError(f"unknown image '{name}' (known: {', '.join(sorted(RECIPES))})")
+        ensure_image(client, RECIPES[name], log)
     return tag
 
 

@@ -10,28 +10,30 @@ from typing import Any, Optional
 
 import click
 import typer
-from rich.console import Console
 from rich.table import Table
 from unidiff import PatchSet
 
+from dgm.cli_serve import serve
+from dgm.cli_bench import BenchmarkPath, Dataset, Languages, ReposDir, Tasks, bench_app, benchmark_overrides, regrade
 from dgm.config import load_config
 from dgm.errors import DgmError, NotFoundError
+from dgm.terminal import console, errors
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dgm: a Darwin Gödel Machine that evolves a coding agent by letting it rewrite its own code.")
-# Piped output (CI logs, `| less`) gets a wide table instead of rich's 80-column default.
-console = Console(width=None if sys.stdout.isatty() else 160)
-errors = Console(stderr=True, width=None if sys.stderr.isatty() else 500)
 
 RunDir = typer.Option(Path("dgm-run"), "--run-dir", help="The run's directory (archive.sqlite, agents.git, events.jsonl).")
 
 
 @app.command()
-def setup(image: Optional[str] = typer.Option(None, help="Sandbox image tag to build.")) -> None:
+def setup(
+    image: Optional[str] = typer.Option(None, help="Sandbox image tag to build."),
+    polyglot: bool = typer.Option(False, "--polyglot", help="Also build the Polyglot image (six toolchains, ~2 min, 1.9 GB)."),
+) -> None:
     """Install/start the Docker engine if needed and build the sandbox image offline (idempotent)."""
     from dgm.bootstrap import setup as do_setup
 
-    do_setup(image, log=lambda msg: console.print(f"[dim]setup:[/] {msg}"))
+    do_setup(image, log=lambda msg: console.print(f"[dim]setup:[/] {msg}"), extra=["polyglot"] if polyglot else [])
 
 
 @app.command()
@@ -65,11 +67,18 @@ def run(
     workers: Optional[int] = typer.Option(None, help="Attempts run in parallel."),
     selection: Optional[str] = typer.Option(None, help="score_child_prop | score_prop | random | best | latest."),
     update: Optional[str] = typer.Option(None, help="keep_all | keep_better."),
-    benchmark: Optional[str] = typer.Option(None, help="Benchmark suite name (builtin)."),
-    benchmark_path: Optional[Path] = typer.Option(None, help="A folder of tasks in dgm's task format."),
-    tasks: Optional[str] = typer.Option(None, help="Comma-separated task ids to restrict the suite to."),
+    benchmark: Optional[str] = typer.Option(None, help="builtin | polyglot | swebench | a suite folder name."),
+    benchmark_path: Optional[Path] = BenchmarkPath, dataset: Optional[str] = Dataset, languages: Optional[str] = Languages,
+    repos_dir: Optional[Path] = ReposDir, tasks: Optional[str] = Tasks,
+    swebench_grader: Optional[str] = typer.Option(None, help="SWE-bench grader: light (default) | official."),
+    check: Optional[bool] = typer.Option(None, "--check/--no-check", help="Check the suite (reference twice) when first seen."),
+    grade_cache: Optional[bool] = typer.Option(None, "--grade-cache/--no-grade-cache", help="Reuse grades of identical patches."),
     stage_sizes: Optional[str] = typer.Option(None, help="Cumulative stage sizes, e.g. 4,14."),
     seed: Optional[int] = typer.Option(None, help="Seed of the run's random choices."),
+    serve_dashboard: bool = typer.Option(False, "--serve", help="Also serve the lineage browser while the run works (see `dgm serve`)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="With --serve: address to bind; anything but loopback needs --token."),
+    port: int = typer.Option(8765, "--port", help="With --serve: port (0: any free port)."),
+    token: Optional[str] = typer.Option(None, "--token", envvar="DGM_SERVE_TOKEN", help="With --serve: access token every request must carry."),
 ) -> None:
     """Run (or resume) an evolution run."""
     from dgm.loop import run_dgm
@@ -79,9 +88,9 @@ def run(
         "run_dir": str(run_dir), "db_url": db_url, "demo": demo or None, "model.agent_model": model, "model.diagnosis_model": diagnosis_model,
         "model.base_url": base_url, "model.api_key_env": api_key_env, "loop.generations": generations,
         "loop.parents_per_generation": parents, "loop.workers": workers, "loop.selection": selection,
-        "loop.update": update, "loop.seed": seed, "evaluation.benchmark": benchmark,
-        "evaluation.benchmark_path": str(benchmark_path) if benchmark_path else None,
-        "evaluation.tasks": tasks.split(",") if tasks else None,
+        "loop.update": update, "loop.seed": seed,
+        **benchmark_overrides(benchmark, benchmark_path, dataset, languages, repos_dir, tasks),
+        "evaluation.swebench_grader": swebench_grader, "evaluation.check_suite": check, "evaluation.grade_cache": grade_cache,
         "evaluation.stage_sizes": _int_list(stage_sizes) if stage_sizes else None,
     }
     if demo and generations is None:
@@ -90,6 +99,13 @@ def run(
     # SIGTERM (e.g. from a supervisor) takes the same orderly way out as Ctrl-C: containers removed,
     # the run marked stopped and resumable.
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    stop_dashboard = None
+    if serve_dashboard:
+        from dgm.cli_serve import start_background_server
+
+        cfg.run_dir.mkdir(parents=True, exist_ok=True)
+        url, stop_dashboard = start_background_server(cfg.run_dir.resolve().parent, host, port, token)
+        console.print(f"lineage browser: {url}", highlight=False, markup=False, soft_wrap=True)
     try:
         with ProgressDisplay(console, cfg) as progress:
             run_id = run_dgm(cfg, on_event=progress.on_event, resume=resume)
@@ -98,6 +114,9 @@ def run(
         errors.print(f"interrupted: the run is stopped and resumable with `dgm run --resume --run-dir {cfg.run_dir}`",
                      markup=False, highlight=False)
         raise typer.Exit(130) from None
+    finally:
+        if stop_dashboard is not None:
+            stop_dashboard()
     console.print(f"run {run_id} finished; see `dgm status --run-dir {cfg.run_dir}`")
 
 
@@ -216,6 +235,11 @@ def cleanup(everything: bool = typer.Option(False, "--all", help="Also remove co
     from sandbox.engine import docker_client
 
     console.print(f"removed {cleanup_leftovers(docker_client(), everything=everything)} container(s)")
+
+
+app.command()(regrade)
+app.command()(serve)
+app.add_typer(bench_app, name="bench")
 
 
 def main(argv: list[str] | None = None) -> None:

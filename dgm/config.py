@@ -66,7 +66,7 @@ class ModelConfig(_Strict):
 class SandboxConfig(_Strict):
     """Resource limits for every container that runs agent code or grades it."""
 
-    image: str = "dgm-sandbox:bookworm-1"
+    image: str = "dgm-sandbox:bookworm-2"
     memory: str = "2g"
     cpus: float = Field(default=1.0, gt=0)
     pids: int = Field(default=512, gt=16)
@@ -85,8 +85,14 @@ class LimitsConfig(_Strict):
 class EvaluationConfig(_Strict):
     """Staged evaluation after the paper: a small first stage gates a larger one."""
 
-    benchmark: str = "builtin"
-    benchmark_path: Path | None = None
+    benchmark: str = "builtin"  # builtin | polyglot | swebench | the name of a suite folder
+    benchmark_path: Path | None = None  # a task-format suite, or a polyglot-benchmark checkout
+    dataset: str | None = None  # swebench: a JSON/JSONL file of instances, or a dataset name
+    swebench_grader: Literal["light", "official"] = "light"
+    repos_dir: Path | None = None  # swebench: local git mirrors named owner__repo (else cloned)
+    languages: list[str] | None = None  # polyglot: restrict to these languages
+    check_suite: bool = True  # grade every reference twice when a suite is first seen (flaky/broken)
+    grade_cache: bool = True  # reuse grades of the same (task, patch) across agents and runs
     # Cumulative number of tasks in each stage; None = scaled from the suite size.
     stage_sizes: list[int] | None = None
     stage_threshold: float = Field(default=0.4, ge=0, le=1)

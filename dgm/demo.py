@@ -14,7 +14,8 @@ import json
 from contextlib import ExitStack
 from typing import Any
 
-from benchmarks.task import Task, load_suite
+from benchmarks.registry import load_benchmark
+from benchmarks.task import Task
 from dgm.config import Price, RunConfig
 from dgm.models.scripted import ScriptedModelServer
 
@@ -109,7 +110,7 @@ def demo_script(tasks: list[Task]) -> dict[str, Any]:
 
 def demo_config(config: RunConfig, stack: ExitStack) -> RunConfig:
     """Start the scripted model for this run and point the config at it."""
-    tasks = load_suite(config.evaluation.benchmark, config.evaluation.benchmark_path, config.evaluation.tasks)
+    tasks = load_benchmark(config.evaluation).tasks
     server = stack.enter_context(ScriptedModelServer(demo_script(tasks)))
     model = config.model.model_copy(update={
         "base_url": server.base_url, "agent_model": AGENT_MODEL, "diagnosis_model": DIAGNOSIS_MODEL,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import random
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 from typing import Any

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive_db import Evaluation
-from benchmarks.grader import GradeResult, grade
+from benchmarks.grader import GradeResult
 from benchmarks.task import Task
 from dgm.agent_run import run_agent
 from dgm.config import EvaluationConfig
@@ -40,10 +40,15 @@ def default_stage_sizes(n_tasks: int) -> list[int]:
     return [first] if first >= n_tasks else [first, n_tasks]
 
 
-def stage_plan(tasks: list[Task], config: EvaluationConfig, seed: int) -> list[list[Task]]:
-    """Disjoint stages. The first stage is a seeded shuffle so it mixes difficulties."""
+def stage_plan(tasks: list[Task], config: EvaluationConfig, seed: int, first_stage: tuple[str, ...] | None = None) -> list[list[Task]]:
+    """Disjoint stages. The suite's own first stage when it has one (and no sizes are configured);
+    otherwise the first stage is a seeded shuffle so it mixes difficulties."""
     order = list(tasks)
     random.Random(seed).shuffle(order)
+    first = [t for t in tasks if t.id in set(first_stage or ())]
+    if first and config.stage_sizes is None:
+        rest = [t for t in order if t not in first]
+        return [first, rest] if rest else [first]
     sizes = [min(s, len(order)) for s in (config.stage_sizes or default_stage_sizes(len(order)))]
     bounds = [0, *sorted(set(sizes))]
     return [order[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
@@ -54,23 +59,24 @@ def evaluate_task(rt: Runtime, agent_id: int, code_dir: Path, task: Task, stage:
     start = time.monotonic()
     with rt.workdir(f"task-{task.id}") as work, rt.gateway(agent_id, task.id, "solve") as gw:
         outcome = run_agent(rt.sandbox, rt.config, code_dir, task.repo_dir, task.problem, gw, work,
-                            labels={"dgm.agent": str(agent_id), "dgm.task": task.id})
+                            labels={"dgm.agent": str(agent_id), "dgm.task": task.id}, image=task.image)
     empty = not outcome.patch.strip()
-    result = GradeResult(resolved=False, error="empty patch") if empty else grade(rt.sandbox, task, outcome.patch)
+    result = GradeResult(resolved=False, error="empty patch") if empty else rt.grade(task, outcome.patch)
     evaluation = rt.archive.add_evaluation(
         agent_id=agent_id, task_id=task.id, stage=stage, resolved=result.resolved, empty_patch=empty,
         duration_s=time.monotonic() - start, error=outcome.error or result.error, agent_status=outcome.status,
         patch=outcome.patch, patch_hash=patch_hash(outcome.patch), stripped_paths_json=json.dumps(result.stripped_paths),
         test_output=result.output[-MAX_OUTPUT_CHARS:], test_results_json=json.dumps(result.tests),
-        transcript_json=json.dumps(outcome.transcript),
+        transcript_json=json.dumps(outcome.transcript), task_hash=task.content_hash(), exit_code=result.exit_code,
+        grade_cached=result.cached,
     )
-    rt.emit("task_graded", agent=agent_id, task=task.id, stage=stage, resolved=result.resolved, empty=empty)
+    rt.emit("task_graded", agent=agent_id, task=task.id, stage=stage, resolved=result.resolved, empty=empty, cached=result.cached)
     return evaluation
 
 
 def evaluate_agent(rt: Runtime, agent_id: int, code_dir: Path) -> EvalSummary:
     """Run the stages; stop after a stage whose solve rate is below the threshold."""
-    plan = stage_plan(rt.tasks, rt.config.evaluation, rt.config.loop.seed)
+    plan = stage_plan(rt.tasks, rt.config.evaluation, rt.config.loop.seed, rt.first_stage)
     done = {e.task_id: e for e in rt.archive.evaluations(agent_id)}  # resume: never grade twice
     resolved = empty = evaluated = 0
     for stage_no, stage_tasks in enumerate(plan, start=1):

@@ -15,7 +15,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from archive_db import Agent, Archive
-from benchmarks.task import load_suite
+from benchmarks.cache import GradeCache
+from benchmarks.prepare import prepare_images, vet
+from benchmarks.registry import load_benchmark
 from dgm import __version__
 from dgm.agents_repo import AgentRepo
 from dgm.config import RunConfig
@@ -109,7 +111,11 @@ def _open_run(archive: Archive, config: RunConfig, resume: bool) -> int:
 
 def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resume: bool = False) -> Runtime:
     # Cheap checks first, so bad input fails in a second with one line.
-    tasks = load_suite(config.evaluation.benchmark, config.evaluation.benchmark_path, config.evaluation.tasks)
+    benchmark = load_benchmark(config.evaluation)
+    if config.evaluation.benchmark == "swebench" and config.evaluation.swebench_grader == "official":
+        from benchmarks.swebench import require_official_grader
+
+        require_official_grader()
     ModelClient(config.model, config.api_key(), None).check_reachable()
     client = docker_client()
     cleanup_leftovers(client)
@@ -119,11 +125,16 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
     run_id = _open_run(archive, config, resume)
     sandbox = DockerSandbox(client, config.sandbox, labels={"dgm.run": str(run_id), "dgm.run_dir": str(config.run_dir.resolve())})
     stack.callback(sandbox.close)
-    return Runtime(
+    rt = Runtime(
         config=config, archive=archive, run_id=run_id, repo=AgentRepo(config.run_dir / "agents.git"),
-        sandbox=sandbox, models=ModelClient(config.model, config.api_key(), archive), tasks=tasks,
+        sandbox=sandbox, models=ModelClient(config.model, config.api_key(), archive), tasks=benchmark.tasks,
+        first_stage=benchmark.first_stage, grade_cache=GradeCache() if config.evaluation.grade_cache else None,
         on_event=on_event, rng=random.Random(config.loop.seed),
     )
+    prepare_images(sandbox, benchmark, log=lambda msg: rt.emit("benchmark_setup", message=msg))
+    if config.evaluation.check_suite:
+        rt.tasks, _ = vet(sandbox, benchmark, config.loop.workers, rt.grade_cache or GradeCache(), rt.emit)
+    return rt
 
 
 def run_dgm(config: RunConfig, on_event: EventSink = lambda kind, data: None, resume: bool = False) -> int:

@@ -57,6 +57,15 @@ class ProgressDisplay:
                 self.console.print(f"seed agent scored {data['score']:.2f}", highlight=False)
             elif kind == "generation_finished":
                 self.best = max(self.best, data["best"])
+            elif kind == "suite_check_started":
+                self.console.print(f"checking benchmark {data['benchmark']}: {data['tasks']} task(s), reference twice "
+                                   "(cached after the first run)", highlight=False, markup=False)
+            elif kind == "task_checked" and data["status"] != "ok":
+                self.console.print(f"task {data['task']}: {data['status']} ({data['reason']})", highlight=False, markup=False)
+            elif kind == "suite_checked" and data["dropped"]:
+                self.console.print(f"left out {len(data['dropped'])} broken task(s); see `dgm bench check`", highlight=False)
+            elif kind == "benchmark_setup":
+                self.console.print(data["message"], highlight=False, markup=False)
             self._live.update(self._render())
 
     def _render(self) -> Table:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from archive_db import Archive
+from benchmarks.cache import GradeCache, grade_cached
+from benchmarks.grader import GradeResult
 from benchmarks.task import Task
 from dgm.agents_repo import AgentRepo
 from dgm.config import RunConfig
@@ -31,7 +33,9 @@ class Runtime:
     repo: AgentRepo
     sandbox: DockerSandbox
     models: ModelClient
-    tasks: list[Task]
+    tasks: list[Task]  # the usable tasks: broken ones left out by the suite check
+    first_stage: tuple[str, ...] | None = None  # the suite's own first evaluation stage
+    grade_cache: GradeCache | None = None
     on_event: EventSink = lambda kind, data: None
     rng: random.Random = field(default_factory=random.Random)
     _rng_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -53,6 +57,15 @@ class Runtime:
     def gateway(self, agent_id: int | None, task_id: str | None, purpose: str) -> Gateway:
         ctx = self.call_context(agent_id, task_id, purpose)
         return Gateway(self.models, ctx, self.config.model.agent_model, self.config.limits)
+
+    def grade(self, task: Task, patch: str) -> GradeResult:
+        """Grade with the configured grader: SWE-bench's official harness when chosen, otherwise ours
+        (through the grade cache)."""
+        if task.benchmark == "swebench" and self.config.evaluation.swebench_grader == "official":
+            from benchmarks.swebench import grade_official_one
+
+            return grade_official_one(task, patch)
+        return grade_cached(self.sandbox, task, patch, self.grade_cache)
 
     def call_context(self, agent_id: int | None, task_id: str | None, purpose: str) -> CallContext:
         return CallContext(run_id=self.run_id, agent_id=agent_id, task_id=task_id, purpose=purpose)

@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import docker
 import requests
@@ -63,6 +64,7 @@ class DockerSandbox:
     _live: set[str] = field(default_factory=set, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _closed: bool = field(default=False, init=False)
+    _image_ids: dict[str, str] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         atexit.register(self.close)
@@ -70,6 +72,16 @@ class DockerSandbox:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def image_id(self, image: str | None = None) -> str:
+        """The content id of an image (default: the configured one), so caches know when it changed."""
+        tag = image or self.config.image
+        if tag not in self._image_ids:
+            try:
+                self._image_ids[tag] = self.client.images.get(tag).id
+            except docker.errors.ImageNotFound:
+                raise SandboxError(f"sandbox image {tag} is missing; run `dgm setup` (see `dgm setup --help`)") from None
+        return self._image_ids[tag]
 
     def run(
         self,
@@ -82,21 +94,23 @@ class DockerSandbox:
         timeout_s: float | None = None,
         workdir: str = "/",
         labels: dict[str, str] | None = None,
+        image: str | None = None,
     ) -> RunResult:
         """Run ``command`` in a fresh container.
 
         inputs: container directory -> host directory whose contents are copied there (without .git).
         outputs: container directory -> host directory that receives its contents afterwards
         (safely: no .git, no links outside, no device files, bounded size).
+        image: the image to start from (a benchmark's toolchain image); default: the configured one.
         """
         timeout_s = timeout_s or self.config.agent_timeout_s
-        container = self._create(command, mounts or [], env or {}, workdir, labels or {})
+        container = self._create(image or self.config.image, command, mounts or [], env or {}, workdir, labels or {})
         start = time.monotonic()
         try:
             for target, source in (inputs or {}).items():
                 container.put_archive("/", tar_directory(source, target.strip("/"), uid=SANDBOX_UID))
             container.start()
-            timed_out, exit_code = self._wait(container, timeout_s)
+            timed_out, exit_code = wait_or_kill(container, timeout_s)
             output = container.logs(stdout=True, stderr=True, tail=5000)[-MAX_LOG_BYTES:].decode("utf-8", "replace")
             error = None
             for source, dest in (outputs or {}).items():
@@ -113,7 +127,7 @@ class DockerSandbox:
         finally:
             self._remove(container)
 
-    def _create(self, command: list[str], mounts: list[Mount], env: dict[str, str], workdir: str, labels: dict[str, str]):
+    def _create(self, image: str, command: list[str], mounts: list[Mount], env: dict[str, str], workdir: str, labels: dict[str, str]):
         with self._lock:
             if self._closed:
                 # After an interrupt, worker threads must not start new containers behind our back.
@@ -122,7 +136,7 @@ class DockerSandbox:
         all_labels = {MANAGED_LABEL: "1", OWNER_LABEL: str(os.getpid()), **self.labels, **labels}
         try:
             container = self.client.containers.create(
-                self.config.image,
+                image,
                 command=command,
                 name=name,
                 labels=all_labels,
@@ -142,7 +156,7 @@ class DockerSandbox:
                 detach=True,
             )
         except docker.errors.ImageNotFound:
-            raise SandboxError(f"sandbox image {self.config.image} is missing; run `dgm setup`") from None
+            raise SandboxError(f"sandbox image {image} is missing; run `dgm setup` (see `dgm setup --help` for benchmark images)") from None
         except APIError as exc:
             raise SandboxError(f"cannot create a container: {exc.explanation or exc}") from None
         with self._lock:
@@ -153,27 +167,6 @@ class DockerSandbox:
             container.remove(force=True)
             raise SandboxError("the sandbox is shutting down")
         return container
-
-    def _wait(self, container, timeout_s: float) -> tuple[bool, int | None]:
-        # Waits in short slices: a thread blocked in one long socket read would not notice a signal
-        # that the kernel delivered to another thread, so Ctrl-C/SIGTERM could wait for the container.
-        deadline = time.monotonic() + timeout_s
-        while (remaining := deadline - time.monotonic()) > 0:
-            try:
-                status = container.wait(timeout=min(remaining, WAIT_SLICE_S))
-                return False, int(status.get("StatusCode", -1))
-            except requests.exceptions.ConnectionError as exc:
-                # docker-py reports a read timeout on its Unix socket as a ConnectionError; anything
-                # else means the engine itself is gone, and retrying would only spin.
-                if isinstance(exc, requests.exceptions.ReadTimeout) or "timed out" in str(exc):
-                    continue
-                raise SandboxError(f"lost the Docker engine while waiting for a container: {exc}") from None
-        # Killing the container ends the whole process tree inside it.
-        try:
-            container.kill()
-        except APIError:
-            pass
-        return True, None
 
     def _remove(self, container) -> None:
         try:
@@ -197,6 +190,31 @@ class DockerSandbox:
                 pass
             with self._lock:
                 self._live.discard(cid)
+
+
+def wait_or_kill(container: Any, timeout_s: float) -> tuple[bool, int | None]:
+    """(timed out, exit code): wait for ``container``, killing it at the deadline.
+
+    Waits in short slices: a thread blocked in one long socket read would not notice a signal that
+    the kernel delivered to another thread, so Ctrl-C/SIGTERM could wait for the container.
+    """
+    deadline = time.monotonic() + timeout_s
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            status = container.wait(timeout=min(remaining, WAIT_SLICE_S))
+            return False, int(status.get("StatusCode", -1))
+        except requests.exceptions.ConnectionError as exc:
+            # docker-py reports a read timeout on its Unix socket as a ConnectionError; anything
+            # else means the engine itself is gone, and retrying would only spin.
+            if isinstance(exc, requests.exceptions.ReadTimeout) or "timed out" in str(exc):
+                continue
+            raise SandboxError(f"lost the Docker engine while waiting for a container: {exc}") from None
+    # Killing the container ends the whole process tree inside it.
+    try:
+        container.kill()
+    except APIError:
+        pass
+    return True, None
 
 
 def _pid_alive(pid: int) -> bool:

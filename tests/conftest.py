@@ -37,6 +37,18 @@ def docker_client():
     return client
 
 
+@pytest.fixture(scope="session")
+def polyglot_image(docker_client) -> str:
+    """The six-toolchain image from `dgm setup --polyglot`: skipped without it, unless required."""
+    from sandbox.image import POLYGLOT, image_exists
+
+    if not image_exists(docker_client, POLYGLOT.tag):
+        if os.environ.get("DGM_REQUIRE_DOCKER") == "1":
+            pytest.fail(f"DGM_REQUIRE_DOCKER=1 but the polyglot image {POLYGLOT.tag} is missing (dgm setup --polyglot)")
+        pytest.skip("polyglot image missing (run `dgm setup --polyglot`)")
+    return POLYGLOT.tag
+
+
 @pytest.fixture()
 def sandbox_config() -> SandboxConfig:
     return SandboxConfig(agent_timeout_s=180, grade_timeout_s=180, memory="1g")

@@ -1,52 +1,56 @@
-"""The dashboard application. For now a JSON API over one run root; the lineage browser builds on it."""
+"""The dashboard application: the lineage browser over every run under one run root.
+
+Read-only by construction: GET routes only, SQLite opened with mode=ro, git asked for diffs and
+archives only. ``Guard`` (security.py) sits in front of everything, static files included.
+"""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException as FastAPIHTTPException
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
-from archive_db import Archive
+from dgm import __version__
+from web.responses import SafeJSON
+from web.routes import agents, pages, runs
+from web.run_root import RunRoot
+from web.security import Guard
+
+STATIC = Path(__file__).resolve().parent / "static"
+DESCRIPTION = ("Read-only JSON API over the dgm runs under one run root: runs, the lineage tree, chart series, "
+               "live changes, and each agent's diagnosis, diffs, task results, transcripts and model calls.")
 
 
-def create_app(run_root: Path) -> FastAPI:
-    app = FastAPI(title="dgm", description="Read-only API over the runs under one run root.")
+def create_app(run_root: Path, token: str | None = None) -> FastAPI:
+    """The app for ``run_root``. With a ``token``, every request must carry it (see security.py)."""
+    root = RunRoot(run_root)
 
-    def _runs() -> list[Path]:
-        return sorted(p for p in run_root.iterdir() if (p / "archive.sqlite").is_file()) if run_root.is_dir() else []
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        root.close()
 
-    @app.get("/api/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/api/runs")
-    def runs() -> list[dict[str, object]]:
-        out = []
-        for path in _runs():
-            archive = Archive.in_dir(path)
-            try:
-                for run in archive.runs():
-                    agents = archive.agents(run.id)
-                    scores = [a.score for a in agents if a.score is not None and a.status in ("seed", "valid")]
-                    out.append({"dir": path.name, "id": run.id, "name": run.name, "status": run.status,
-                                "agents": len(agents), "best_score": max(scores, default=None),
-                                "cost_usd": archive.cost(run_id=run.id)})
-            finally:
-                archive.close()
-        return out
-
-    @app.get("/api/runs/{name}/agents")
-    def agents(name: str) -> list[dict[str, object]]:
-        # Only names of folders we listed ourselves: no path from the request touches the disk.
-        match = next((p for p in _runs() if p.name == name), None)
-        if match is None:
-            raise HTTPException(404, "no such run")
-        archive = Archive.in_dir(match)
-        try:
-            run = archive.latest_run()
-            return [{"id": a.id, "parent_id": a.parent_id, "generation": a.generation, "status": a.status,
-                     "score": a.score, "reason": a.reason} for a in archive.agents(run.id)] if run else []
-        finally:
-            archive.close()
-
+    # FastAPI's /docs and /redoc load scripts from a CDN: off. /api-docs renders the schema offline.
+    app = FastAPI(title="dgm lineage browser", version=__version__, description=DESCRIPTION, docs_url=None,
+                  redoc_url=None, openapi_url="/api/openapi.json", default_response_class=SafeJSON, lifespan=lifespan)
+    app.state.run_root = root
+    app.include_router(runs.router)
+    app.include_router(agents.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_middleware(Guard, token=token)
     return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, (HTTPException, FastAPIHTTPException))
+    if exc.status_code == 404 and not request.url.path.startswith(("/api/", "/static/")):
+        return pages.not_found_page()
+    return SafeJSON({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))

@@ -1,6 +1,8 @@
 """Every built-in task through the real grader: the untouched repository fails, the reference
 solution passes, and a patch that rewrites the hidden tests does not count."""
 
+from collections import Counter
+
 import pytest
 
 from benchmarks.grader import grade
@@ -11,8 +13,11 @@ TASKS = load_suite("builtin")
 
 
 def test_suite_is_big_enough_and_varied():
-    assert len(TASKS) >= 12
+    assert len(TASKS) >= 40
     assert {t.difficulty for t in TASKS} == {"easy", "medium", "hard"}
+    kinds = Counter(t.kind for t in TASKS)
+    assert set(kinds) == {"bug", "feature", "refactor", "multi-file"} and min(kinds.values()) >= 4, kinds
+    assert len({t.id for t in TASKS}) == len(TASKS)
 
 
 @pytest.mark.parametrize("task", TASKS, ids=[t.id for t in TASKS])

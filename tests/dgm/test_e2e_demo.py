@@ -3,6 +3,7 @@ for two generations, then status, diff and replay on the run it leaves behind.""
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -150,3 +151,39 @@ def test_a_run_directory_is_never_overwritten_and_resumes(demo_run, tmp_path):
     agents = archive.agents(archive.latest_run().id)
     archive.close()
     assert len(agents) == 6 and agents[-1].generation == 3 and agents[-1].status in ("valid", "rejected")
+
+
+def test_grades_record_provenance_and_repeated_patches_hit_the_cache(demo_run, archive):
+    run = archive.latest_run()
+    evaluations = [e for a in archive.agents(run.id) for e in archive.evaluations(a.id)]
+    tasks = {t.id: t for t in load_suite("builtin")}
+    assert all(e.task_hash == tasks[e.task_id].content_hash() for e in evaluations)
+    assert all(e.exit_code is not None for e in evaluations if not e.empty_patch)
+    # The same fix for the same task is graded once: the suite check grades each reference patch, and
+    # agents that re-make a fix byte for byte get that grade from the cache, identical to a fresh one.
+    hits = [e for e in evaluations if e.grade_cached]
+    assert len(hits) >= len({e.task_id for e in hits}) > 3
+    groups: dict[tuple[str, str], set[tuple[bool, str]]] = {}
+    for e in evaluations:
+        if not e.empty_patch:
+            groups.setdefault((e.task_id, e.patch_hash), set()).add((e.resolved, e.test_results_json))
+    assert all(len(outcomes) == 1 for outcomes in groups.values())
+    events = [json.loads(line) for line in (demo_run / "events.jsonl").read_text().splitlines()]
+    [checked] = [e for e in events if e["event"] == "suite_checked"]
+    assert checked["broken"] == 0 and checked["ok"] == len(tasks)
+
+
+def test_regrade_agrees_with_the_record_and_reports_a_tampered_one(demo_run, archive, tmp_path):
+    seed = archive.agents(archive.latest_run().id)[0]
+    proc = dgm("regrade", "--run-dir", str(demo_run), "--agent", str(seed.id), timeout=600)
+    n = len(archive.evaluations(seed.id))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"{n} evaluation(s) re-graded: {n} agree, 0 differ" in proc.stdout
+    # Flip one recorded outcome in a copy of the run: re-grading must notice.
+    copy = tmp_path / "run"
+    shutil.copytree(demo_run, copy)
+    solved = next(e for e in archive.evaluations(seed.id) if e.resolved)
+    with sqlite3.connect(copy / "archive.sqlite") as db:
+        db.execute("UPDATE evaluations SET resolved = 0 WHERE id = ?", (solved.id,))
+    proc = dgm("regrade", "--run-dir", str(copy), "--agent", str(seed.id), "--task", solved.task_id, timeout=600)
+    assert proc.returncode == 1 and "1 evaluation(s) re-graded: 0 agree, 1 differ" in proc.stdout, proc.stdout + proc.stderr

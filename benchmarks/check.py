@@ -1,0 +1,123 @@
+"""Checking a benchmark before trusting it: every task's untouched repository and its reference
+solution (twice) through the real grader. A task is broken when the reference fails or the untouched
+repository already passes; tests whose outcome differs between the two reference runs are flaky.
+
+`dgm bench check` prints this; a run checks each suite the first time it sees it (results are cached
+by task content and image), drops broken tasks, and stops counting flaky tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Literal
+
+from benchmarks.cache import GRADER_VERSION, GradeCache
+from benchmarks.grader import GradeResult, grade
+from benchmarks.task import Task
+from sandbox.container import DockerSandbox
+
+Status = Literal["ok", "flaky", "broken"]
+
+
+@dataclass
+class TaskCheck:
+    task_id: str
+    status: Status
+    reason: str = ""
+    untouched: str = ""  # "fails" | "passes" | an error
+    reference: list[str] = field(default_factory=list)  # one word per reference run
+    flaky_tests: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    @property
+    def usable(self) -> bool:
+        return self.status != "broken"
+
+
+def _word(result: GradeResult) -> str:
+    return result.error or ("passes" if result.resolved else "fails")
+
+
+def _failing(result: GradeResult) -> list[str]:
+    return sorted(t for t, outcome in result.tests.items() if outcome != "PASSED")
+
+
+def judge(task: Task, untouched: GradeResult, references: list[GradeResult]) -> TaskCheck:
+    """The verdict from the grades alone (kept apart from grading so it can be tested directly)."""
+    check = TaskCheck(task.id, "ok", untouched=_word(untouched), reference=[_word(r) for r in references])
+    outcomes = [r.tests for r in references]
+    check.flaky_tests = sorted(t for t in set().union(*outcomes) if len({o.get(t) for o in outcomes}) > 1)
+    broken_p2p = [t for t in task.pass_to_pass if untouched.tests.get(t) != "PASSED"]
+    if not task.solution_patch:
+        check.status, check.reason = "broken", "no reference solution"
+    elif not any(r.resolved for r in references):
+        first = references[0]
+        detail = first.error or ", ".join(_failing(first)[:3]) or f"exit {first.exit_code}"
+        check.status, check.reason = "broken", f"the reference solution does not pass ({detail})"
+    elif untouched.resolved:
+        check.status, check.reason = "broken", "the untouched repository already passes"
+    elif task.rule == "listed" and broken_p2p and not set(broken_p2p) <= set(check.flaky_tests):
+        check.status, check.reason = "broken", f"pass_to_pass test fails untouched: {broken_p2p[0]}"
+    elif not all(r.resolved for r in references) or check.flaky_tests:
+        check.status = "flaky"
+        check.reason = f"{len(check.flaky_tests)} test(s) changed outcome between two reference runs" if check.flaky_tests \
+            else "the reference passed once and failed once"
+        if set(check.flaky_tests) & set(task.fail_to_pass) or (task.rule == "all" and not all(r.resolved for r in references)):
+            check.status, check.reason = "broken", check.reason + " (a test that decides the task is flaky)"
+    return check
+
+
+def check_task(sandbox: DockerSandbox, task: Task, runs: int = 2) -> TaskCheck:
+    start = time.monotonic()
+    untouched = grade(sandbox, task, "")
+    references = [grade(sandbox, task, task.solution_patch or "") for _ in range(runs)] if task.solution_patch else [untouched]
+    check = judge(task, untouched, references)
+    check.duration_s = time.monotonic() - start
+    return check
+
+
+def check_key(sandbox: DockerSandbox, task: Task) -> str:
+    return "|".join([GRADER_VERSION, task.content_hash(), sandbox.image_id(task.image)])
+
+
+def check_suite(
+    sandbox: DockerSandbox,
+    tasks: list[Task],
+    workers: int = 2,
+    cache: GradeCache | None = None,
+    use_cached: bool = True,
+    on_result: Callable[[Task, TaskCheck, bool], None] = lambda task, check, cached: None,
+) -> dict[str, TaskCheck]:
+    """Check every task (in parallel); cached verdicts are reused when ``use_cached``."""
+    results: dict[str, TaskCheck] = {}
+
+    def one(task: Task) -> None:
+        key = check_key(sandbox, task) if cache else ""
+        hit = cache.get("checks", key) if cache and use_cached else None
+        check = TaskCheck(**hit) if hit else check_task(sandbox, task)
+        if cache and not hit and not check.untouched.startswith("grading timed out"):
+            cache.put("checks", key, dataclasses.asdict(check))
+        results[task.id] = check
+        on_result(task, check, hit is not None)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="dgm-check") as pool:
+        for future in [pool.submit(one, t) for t in tasks]:
+            future.result()
+    return results
+
+
+def usable_tasks(tasks: list[Task], checks: dict[str, TaskCheck]) -> tuple[list[Task], list[TaskCheck]]:
+    """The tasks a run should use: broken ones dropped, flaky pass_to_pass tests no longer required."""
+    kept, dropped = [], []
+    for task in tasks:
+        check = checks[task.id]
+        if not check.usable:
+            dropped.append(check)
+            continue
+        if check.flaky_tests:
+            task = dataclasses.replace(task, pass_to_pass=tuple(t for t in task.pass_to_pass if t not in check.flaky_tests))
+        kept.append(task)
+    return kept, dropped

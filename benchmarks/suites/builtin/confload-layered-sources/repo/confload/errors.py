@@ -1,0 +1,5 @@
+"""Errors."""
+
+
+class ConfigError(ValueError):
+    """A configuration value could not be applied."""

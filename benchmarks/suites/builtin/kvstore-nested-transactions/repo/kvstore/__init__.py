@@ -1,0 +1,5 @@
+"""kvstore: an in-memory key-value store."""
+
+from .store import Store
+
+__all__ = ["Store"]

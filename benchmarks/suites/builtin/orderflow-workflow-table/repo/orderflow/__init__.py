@@ -1,0 +1,5 @@
+"""orderflow: the life cycle of a shop order."""
+
+from .order import STATUSES, InvalidTransition, Order
+
+__all__ = ["STATUSES", "InvalidTransition", "Order"]

@@ -1,0 +1,6 @@
+"""ringbuf: a fixed-capacity ring buffer and a sliding window."""
+
+from .buffer import RingBuffer
+from .window import SlidingWindow
+
+__all__ = ["RingBuffer", "SlidingWindow"]

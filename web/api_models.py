@@ -1,0 +1,203 @@
+"""Response shapes of the JSON API. They document the API in FastAPI's OpenAPI schema
+(/api/openapi.json, rendered on the dashboard's /api-docs page) for people who script against it."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pydantic import BaseModel, Field
+
+
+class Health(BaseModel):
+    status: str
+
+
+class RunSummary(BaseModel):
+    dir: str = Field(description="The run's folder name under the run root; the {name} in every run URL.")
+    id: int
+    name: Optional[str] = None
+    status: Optional[str] = Field(None, description="running | finished | failed | stopped")
+    reason: Optional[str] = None
+    dgm_version: Optional[str] = None
+    started: Optional[str] = None
+    updated: Optional[str] = None
+    last_activity: Optional[str] = Field(None, description="When the run last wrote its archive or event log (UTC).")
+    agents: int = Field(description="Every attempt, rejected and failed ones included.")
+    counts: dict[str, int] = Field(description="Attempts per status: seed, valid, rejected, failed, running.")
+    generations: int
+    best_score: Optional[float] = None
+    best_id: Optional[int] = None
+    best_path: list[int] = Field(description="Agent ids from the seed to the best agent.")
+    seed_score: Optional[float] = None
+    cost_usd: float = Field(description="Dollars of every recorded model call of the run.")
+    config: dict[str, Any]
+    run_dir: str
+    version: str = Field(description="Changes whenever the archive changes; see /changes.")
+
+
+class AgentNode(BaseModel):
+    id: int
+    parent_id: Optional[int] = None
+    generation: int
+    status: str = Field(description="seed | valid | rejected | failed | running")
+    reason: Optional[str] = None
+    commit: Optional[str] = None
+    has_code: bool
+    target_task: Optional[str] = None
+    files_changed: int = 0
+    lines_added: int = 0
+    lines_removed: int = 0
+    score: Optional[float] = None
+    n_tasks: int = 0
+    n_resolved: int = 0
+    cost_usd: float = 0.0
+    created_at: Optional[str] = None
+    finished_at: Optional[str] = None
+
+
+class Iteration(BaseModel):
+    generation: int
+    attempts: int = Field(description="Attempts made in this generation.")
+    archived: int = Field(description="Archived agents (seed and valid) up to this generation.")
+    best: Optional[float] = Field(None, description="Best archived score up to this generation.")
+    mean: Optional[float] = Field(None, description="Mean archived score up to this generation.")
+    cost: float = Field(description="Cumulative dollars up to this generation.")
+
+
+class Point(BaseModel):
+    id: int
+    generation: int
+    score: float
+    status: str
+
+
+class Charts(BaseModel):
+    iterations: list[Iteration]
+    points: list[Point]
+
+
+class Changes(BaseModel):
+    version: str
+    changed: bool = Field(description="Whether the archive changed since the version passed as `since`.")
+    events: list[dict[str, Any]] = Field(description="Event-log records after `offset` (the recent tail without one).")
+    offset: int = Field(description="Pass back as `offset` to get only newer events.")
+
+
+class CompareRun(BaseModel):
+    dir: str
+    status: Optional[str] = None
+    iterations: list[Iteration]
+
+
+class Clade(BaseModel):
+    size: int
+    archived: int
+    best_id: Optional[int] = None
+    best_score: Optional[float] = None
+    latest_generation: Optional[int] = None
+
+
+class AgentDetail(AgentNode):
+    diagnosis: Optional[dict[str, Any]] = Field(None, description="The diagnosis model's JSON that motivated this agent.")
+    diagnosis_raw: Optional[str] = Field(None, description="The diagnosis as stored, when it is not a JSON object.")
+    transcript_messages: int = Field(description="Messages in the self-modification transcript.")
+    path: list[int] = Field(description="Agent ids from the seed to this agent.")
+    children: list[AgentNode]
+    clade: Clade
+    seed_id: Optional[int] = None
+    best_id: Optional[int] = None
+    replay_command: str = Field(description="The exact `dgm replay` command that runs this agent on a repository.")
+    checkout_command: str
+    download_url: Optional[str] = None
+    calls: dict[str, Any] = Field(description="Model calls: count, tokens and dollars, also per purpose.")
+
+
+class FileStat(BaseModel):
+    path: str
+    added: int
+    removed: int
+    change: str
+
+
+class Diff(BaseModel):
+    agent_id: int
+    base_id: Optional[int] = None
+    against: str
+    available: bool = Field(description="False when either agent has no code (no commit) to compare.")
+    diff: str = ""
+    truncated: bool = False
+    files: list[FileStat] = []
+
+
+class TaskResult(BaseModel):
+    id: int
+    task_id: str
+    stage: int
+    resolved: bool
+    parent_resolved: Optional[bool] = Field(None, description="The parent's outcome on this task; null if it never ran it.")
+    flip: Optional[str] = Field(None, description="newly_solved | newly_broken | null")
+    empty_patch: bool = False
+    duration_s: float = 0.0
+    error: Optional[str] = None
+    agent_status: Optional[str] = None
+    exit_code: Optional[int] = None
+    grade_cached: Optional[bool] = None
+    patch_chars: int = 0
+    transcript_chars: int = 0
+    tests_total: int
+    tests_passed: int
+    tests_flipped: list[str]
+
+
+class TaskResults(BaseModel):
+    parent_id: Optional[int] = None
+    totals: dict[str, int]
+    tasks: list[TaskResult]
+
+
+class EvaluationDetail(BaseModel):
+    id: int
+    agent_id: int
+    task_id: str
+    stage: int
+    resolved: bool
+    empty_patch: bool
+    patch: str
+    test_output: str
+    test_results: dict[str, str]
+    stripped_paths: list[str]
+    error: Optional[str] = None
+    agent_status: Optional[str] = None
+    duration_s: float = 0.0
+    exit_code: Optional[int] = None
+    grade_cached: Optional[bool] = None
+    task_hash: Optional[str] = None
+    created_at: Optional[str] = None
+
+
+class Message(BaseModel):
+    role: str
+    content: str
+    tool_calls: list[dict[str, str]]
+    name: Optional[str] = None
+    tool_call_id: Optional[str] = None
+
+
+class TranscriptPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    messages: list[Message]
+
+
+class ModelCallOut(BaseModel):
+    id: int
+    task_id: Optional[str] = None
+    purpose: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    latency_s: float
+    error: Optional[str] = None
+    created_at: Optional[str] = None

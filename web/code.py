@@ -1,0 +1,77 @@
+"""Agents' code from the run's agents.git: diffs between any two agents, and a tarball of one.
+
+Synthetic or damaged runs may have agents without commits or no repository at all; callers get
+None and say so instead of failing. Commits come from our own database and are still checked to be
+hex object names before they reach git, so nothing can pass for an option.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+
+from dgm.agents_repo import AgentRepo
+from dgm.errors import NotFoundError
+from dgm.patches import GIT_ENV
+
+OBJECT_NAME = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+MAX_DIFF_CHARS = 2_000_000  # a browser renders this much comfortably; beyond it we say it was cut
+
+
+def repo(run_dir: Path) -> AgentRepo | None:
+    path = run_dir / "agents.git"
+    # AgentRepo creates a missing repository: check first, the dashboard never writes.
+    return AgentRepo(path) if (path / "HEAD").is_file() else None
+
+
+def valid_commit(commit: str | None) -> bool:
+    return bool(commit) and OBJECT_NAME.match(commit or "") is not None
+
+
+def file_stats(patch: str) -> list[dict[str, Any]]:
+    try:
+        files = PatchSet(patch)
+    except UnidiffParseError:
+        return []
+    return [{"path": f.path, "added": f.added, "removed": f.removed,
+             "change": "added" if f.is_added_file else "removed" if f.is_removed_file else "modified"} for f in files]
+
+
+def diff(run_dir: Path, old: str | None, new: str | None) -> dict[str, Any] | None:
+    """The patch from ``old`` to ``new`` with per-file counts, or None when either has no code."""
+    if not valid_commit(old) or not valid_commit(new) or not (run_dir / "agents.git" / "HEAD").is_file():
+        return None
+    return _diff(run_dir, str(old), str(new))
+
+
+@lru_cache(maxsize=32)  # commits never change, so neither does a diff between two of them
+def _diff(run_dir: Path, old: str, new: str) -> dict[str, Any] | None:
+    agents = repo(run_dir)
+    if agents is None:
+        return None
+    # Agents may commit bytes that are not UTF-8; the page gets replacement characters instead.
+    try:
+        patch = agents.diff(old, new).encode("utf-8", "replace").decode("utf-8")
+    except NotFoundError:  # a commit the repository does not hold (a damaged or synthetic run)
+        return None
+    truncated = len(patch) > MAX_DIFF_CHARS
+    if truncated:
+        patch = patch[:MAX_DIFF_CHARS].rsplit("\n", 1)[0] + "\n"
+    return {"diff": patch, "truncated": truncated, "files": file_stats(patch)}
+
+
+def tarball(run_dir: Path, commit: str | None, prefix: str) -> bytes | None:
+    """The agent's files as .tar.gz (git archive reads the bare repository only)."""
+    if not valid_commit(commit) or not (run_dir / "agents.git" / "HEAD").is_file():
+        return None
+    proc = subprocess.run(
+        ["git", "-c", "core.hooksPath=/dev/null", "archive", "--format=tar.gz", f"--prefix={prefix}/", str(commit)],
+        cwd=run_dir / "agents.git", env=GIT_ENV, capture_output=True, timeout=120,
+    )
+    return proc.stdout if proc.returncode == 0 else None

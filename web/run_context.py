@@ -1,0 +1,140 @@
+"""The request-scoped view of one run: its folder, reader and run row, plus the cached whole-run
+answers (agents with their live cost, the summary) that several endpoints share."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from fastapi import HTTPException, Request
+from sqlalchemy.exc import DatabaseError
+
+from web import lineage
+from web.reader import RunReader
+from web.run_root import RunRoot
+from web.series import agent_cost
+
+# What of the run's config a page shows: the choices that explain a run, never endpoints or keys.
+CONFIG_FIELDS = {"model": ("agent_model", "diagnosis_model"),
+                 "loop": ("generations", "parents_per_generation", "workers", "selection", "update", "self_improve", "seed"),
+                 "evaluation": ("benchmark", "stage_sizes", "stage_threshold")}
+
+
+@dataclass
+class RunContext:
+    name: str
+    path: Path
+    reader: RunReader
+    run: dict[str, Any]
+
+    @property
+    def run_id(self) -> int:
+        return int(self.run["id"])
+
+    def nodes(self) -> list[dict[str, Any]]:
+        """Every attempt of the run (small columns), cost taken from the recorded calls."""
+        def compute() -> list[dict[str, Any]]:
+            costs = self.costs()
+            return [{**n, "cost_usd": round(agent_cost(n, costs), 6), "has_code": bool(n.get("commit"))}
+                    for n in self.reader.agents(self.run_id)]
+        return self.reader.cached("nodes", compute)
+
+    def costs(self) -> dict[int | None, float]:
+        return self.reader.cached("costs", lambda: self.reader.cost_by_agent(self.run_id))
+
+    def summary(self) -> dict[str, Any]:
+        return self.reader.cached("summary", lambda: summarize(self))
+
+    def node(self, agent_id: int) -> dict[str, Any]:
+        found = next((n for n in self.nodes() if n["id"] == agent_id), None)
+        if found is None:
+            raise HTTPException(404, "no such agent in this run")
+        return found
+
+    def replay_command(self, agent_id: int) -> str:
+        return f"dgm replay {agent_id} --run-dir {shlex.quote(str(self.path))} --repo PATH/TO/REPO --problem ISSUE.md"
+
+    def checkout_command(self, agent_id: int) -> str:
+        return f"dgm checkout {agent_id} agent-{agent_id} --run-dir {shlex.quote(str(self.path))}"
+
+
+def run_context(request: Request, name: str) -> RunContext:
+    """FastAPI dependency: the run named ``name``, or 404. Names are matched, never joined into paths."""
+    root: RunRoot = request.app.state.run_root
+    path = root.find(name)
+    if path is None:
+        raise HTTPException(404, "no such run")
+    try:
+        found = context_for(root, path)
+    except DatabaseError:
+        raise HTTPException(503, "this run's archive cannot be read (not an SQLite database, or damaged)") from None
+    if found is None:
+        raise HTTPException(404, "this run directory holds no run yet")
+    return found
+
+
+def context_for(root: RunRoot, path: Path) -> RunContext | None:
+    """The context of a folder ``root`` listed; None while its archive holds no run yet."""
+    reader = root.reader(path)
+    run = reader.cached("run", reader.run)
+    return RunContext(name=path.name, path=path, reader=reader, run=run) if run else None
+
+
+def last_activity(path: Path) -> str | None:
+    times = []
+    for name in ("archive.sqlite", "archive.sqlite-wal", "events.jsonl"):
+        try:
+            times.append(os.stat(path / name).st_mtime)
+        except FileNotFoundError:
+            continue
+    if not times:
+        return None
+    return datetime.fromtimestamp(max(times), timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def shown_config(config_json: str | None) -> dict[str, Any]:
+    try:
+        config = json.loads(config_json or "{}")
+    except ValueError:
+        return {}
+    out: dict[str, Any] = {}
+    for section, keys in CONFIG_FIELDS.items():
+        values = config.get(section) if isinstance(config, dict) else None
+        if isinstance(values, dict):
+            out.update({f"{section}.{k}": values[k] for k in keys if k in values})
+    return out
+
+
+def summarize(ctx: RunContext) -> dict[str, Any]:
+    nodes = ctx.nodes()
+    best = lineage.best_agent(nodes)
+    by_id = {n["id"]: n for n in nodes}
+    run = ctx.run
+    return {
+        "dir": ctx.name,
+        "id": run["id"],
+        "name": run.get("name"),
+        "status": run.get("status"),
+        "reason": run.get("reason"),
+        "dgm_version": run.get("dgm_version"),
+        "started": run.get("created_at"),
+        "updated": run.get("updated_at"),
+        "last_activity": last_activity(ctx.path),
+        "agents": len(nodes),
+        "counts": dict(Counter(n["status"] for n in nodes)),
+        "generations": max((n["generation"] for n in nodes), default=0),
+        "best_score": best["score"] if best else None,
+        "best_id": best["id"] if best else None,
+        "best_path": lineage.path_to_root(by_id, best["id"]) if best else [],
+        "seed_score": next((n["score"] for n in nodes if n["status"] == "seed"), None),
+        "cost_usd": round(sum(ctx.costs().values()), 6),
+        "config": shown_config(run.get("config_json")),
+        "run_dir": str(ctx.path),
+        "version": ctx.reader.signature(),
+    }
