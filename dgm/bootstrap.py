@@ -18,6 +18,7 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    required: bool = True  # optional ones (API key, benchmark images) do not fail `dgm doctor`
 
 
 def setup(image: str | None = None, log: Callable[[str], None] = print, extra: list[str] | None = None) -> str:
@@ -47,11 +48,16 @@ def doctor(image: str | None = None, api_key_env: str = "OPENAI_API_KEY", env: d
     running = engine_running()
     checks.append(Check("docker engine", running, "answers" if running else "no engine answers", "dgm setup"))
     if running:
-        present = image_exists(docker_client(), tag)
+        client = docker_client()
+        present = image_exists(client, tag)
         checks.append(Check("sandbox image", present, tag if present else f"{tag} missing", "dgm setup"))
+        polyglot = RECIPES["polyglot"].tag
+        has_polyglot = image_exists(client, polyglot)
+        checks.append(Check("polyglot image", has_polyglot, polyglot if has_polyglot else f"{polyglot} missing (only --benchmark polyglot needs it)",
+                            "dgm setup --polyglot", required=False))
     else:
         checks.append(Check("sandbox image", False, "unknown (no engine)", "dgm setup"))
     has_key = bool((env or {}).get(api_key_env))
     checks.append(Check("API key", has_key, f"${api_key_env} {'is set' if has_key else 'is not set (only --demo works)'}",
-                        f"export {api_key_env}=..."))
+                        f"export {api_key_env}=...", required=False))
     return checks

@@ -45,9 +45,10 @@ def doctor(config: Optional[Path] = typer.Option(None, "--config", help="A run c
     checks = do_doctor(cfg.sandbox.image, cfg.model.api_key_env, dict(os.environ))
     table = Table("check", "status", "detail", "fix")
     for c in checks:
-        table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]missing[/]", c.detail, "" if c.ok else c.fix)
+        status = "[green]ok[/]" if c.ok else ("[red]missing[/]" if c.required else "[yellow]optional[/]")
+        table.add_row(c.name, status, c.detail, "" if c.ok else c.fix)
     console.print(table)
-    if not all(c.ok for c in checks if c.name != "API key"):
+    if not all(c.ok for c in checks if c.required):
         raise typer.Exit(1)
 
 
