@@ -24,6 +24,7 @@ from dgm.config import RunConfig
 from dgm.errors import DgmError
 from dgm.evaluate import evaluate_agent
 from dgm.gateway import ModelClient
+from dgm.manifest import build_manifest, write_manifest
 from dgm.runtime import EventSink, Runtime
 from dgm.selection import Candidate, select_parents
 from dgm.self_modify import self_improve
@@ -134,6 +135,8 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
     prepare_images(sandbox, benchmark, log=lambda msg: rt.emit("benchmark_setup", message=msg))
     if config.evaluation.check_suite:
         rt.tasks, _ = vet(sandbox, benchmark, config.loop.workers, rt.grade_cache or GradeCache(), rt.emit)
+    images = {tag: sandbox.image_id(tag) for tag in sorted({config.sandbox.image, *(t.image for t in rt.tasks if t.image)})}
+    write_manifest(config.run_dir, build_manifest(config, benchmark, rt.tasks, images))
     return rt
 
 

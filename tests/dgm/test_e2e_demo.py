@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -151,6 +152,9 @@ def test_a_run_directory_is_never_overwritten_and_resumes(demo_run, tmp_path):
     agents = archive.agents(archive.latest_run().id)
     archive.close()
     assert len(agents) == 6 and agents[-1].generation == 3 and agents[-1].status in ("valid", "rejected")
+    manifest = json.loads((copy / "manifest.json").read_text())
+    [resume] = manifest["resumes"]  # the first session's manifest stays; the resume is added
+    assert resume["config"]["loop"]["generations"] == 3 and manifest["config"]["loop"]["generations"] == 2
 
 
 def test_grades_record_provenance_and_repeated_patches_hit_the_cache(demo_run, archive):
@@ -187,3 +191,18 @@ def test_regrade_agrees_with_the_record_and_reports_a_tampered_one(demo_run, arc
         db.execute("UPDATE evaluations SET resolved = 0 WHERE id = ?", (solved.id,))
     proc = dgm("regrade", "--run-dir", str(copy), "--agent", str(seed.id), "--task", solved.task_id, timeout=600)
     assert proc.returncode == 1 and "1 evaluation(s) re-graded: 0 agree, 1 differ" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_the_manifest_pins_code_config_prices_tasks_and_images(demo_run, docker_client):
+    manifest = json.loads((demo_run / "manifest.json").read_text())
+    source = Path(__file__).resolve().parents[2]
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True).stdout.strip()
+    assert manifest["source"]["commit"] == head
+    assert manifest["config"]["demo"] is True and manifest["seeds"] == {"loop": 0}
+    prices = manifest["models"]["prices_usd_per_million_tokens"]
+    assert prices == {"dgm-demo-agent": {"input": 0.5, "output": 1.5}, "dgm-demo-diagnoser": {"input": 1.0, "output": 4.0}}
+    tasks = {t.id: t for t in load_suite("builtin")}
+    assert {t["id"]: t["content_hash"] for t in manifest["benchmark"]["tasks"]} == {i: t.content_hash() for i, t in tasks.items()}
+    assert manifest["benchmark"]["left_out"] == [] and len(manifest["benchmark"]["first_stage"]) == 10
+    image = manifest["config"]["sandbox"]["image"]
+    assert manifest["images"] == {image: docker_client.images.get(image).id}

@@ -1,0 +1,83 @@
+"""The run manifest: everything needed to reproduce a run, written to RUN_DIR/manifest.json.
+
+dgm's version and git commit, the full config, the models with the prices used for cost
+accounting, the benchmark's tasks with content hashes (and the ones the suite check left out), the
+sandbox images' ids, and the seeds. A resumed run keeps the first manifest and appends each resume,
+so a change of code, task or image between sessions is visible.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from benchmarks.registry import Benchmark
+from benchmarks.task import Task
+from dgm import __version__
+from dgm.config import RunConfig
+
+MANIFEST = "manifest.json"
+SOURCE_DIR = Path(__file__).resolve().parent.parent
+
+
+def source_commit() -> dict[str, Any]:
+    """The git commit dgm runs from, and whether its tracked files have uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=SOURCE_DIR, capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+
+    try:
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}  # an installed wheel: the version says it all
+
+
+def build_manifest(config: RunConfig, benchmark: Benchmark, tasks: list[Task], image_ids: dict[str, str]) -> dict[str, Any]:
+    used = {t.id for t in tasks}
+    models = sorted({config.model.agent_model, config.model.diagnosis_model})
+    return {
+        "dgm_version": __version__,
+        "source": source_commit(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "config": json.loads(config.model_dump_json()),
+        "models": {
+            "base_url": config.model.base_url,
+            "agent": config.model.agent_model,
+            "diagnosis": config.model.diagnosis_model,
+            "prices_usd_per_million_tokens": {m: config.model.price(m).model_dump() for m in models},
+        },
+        "benchmark": {
+            "name": benchmark.name,
+            "first_stage": list(benchmark.first_stage or ()),
+            "tasks": [{"id": t.id, "content_hash": t.content_hash(), "image": t.image or config.sandbox.image}
+                      for t in tasks],
+            "left_out": sorted(t.id for t in benchmark.tasks if t.id not in used),
+        },
+        "images": image_ids,
+        "seeds": {"loop": config.loop.seed},
+    }
+
+
+def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> Path:
+    """Write (first start) or extend (resume) the manifest, atomically: never a half-written file."""
+    path = run_dir / MANIFEST
+    if path.is_file():
+        previous = json.loads(path.read_text())
+        first = {k: v for k, v in previous.items() if k != "resumes"}
+        data = {**first, "resumes": [*previous.get("resumes", []), manifest]}
+    else:
+        data = manifest
+    fd, tmp = tempfile.mkstemp(prefix=".manifest-", dir=run_dir)
+    with os.fdopen(fd, "w") as out:
+        json.dump(data, out, indent=2, sort_keys=True)
+        out.write("\n")
+    os.replace(tmp, path)
+    return path
