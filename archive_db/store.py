@@ -10,7 +10,7 @@ from typing import Any, Iterable, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from archive_db.schema import Agent, Base, Evaluation, ModelCall, Run, utcnow
 from dgm.errors import NotFoundError
