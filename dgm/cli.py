@@ -76,6 +76,7 @@ def run(
     grade_cache: Optional[bool] = typer.Option(None, "--grade-cache/--no-grade-cache", help="Reuse grades of identical patches."),
     stage_sizes: Optional[str] = typer.Option(None, help="Cumulative stage sizes, e.g. 4,14."),
     seed: Optional[int] = typer.Option(None, help="Seed of the run's random choices."),
+    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Hard dollar cap (USD): calls that could pass it are refused and the run stops."),
     serve_dashboard: bool = typer.Option(False, "--serve", help="Also serve the lineage browser while the run works (see `dgm serve`)."),
     host: str = typer.Option("127.0.0.1", "--host", help="With --serve: address to bind; anything but loopback needs --token."),
     port: int = typer.Option(8765, "--port", help="With --serve: port (0: any free port)."),
@@ -92,6 +93,7 @@ def run(
         "loop.update": update, "loop.seed": seed,
         **benchmark_overrides(benchmark, benchmark_path, dataset, languages, repos_dir, tasks),
         "evaluation.swebench_grader": swebench_grader, "evaluation.check_suite": check, "evaluation.grade_cache": grade_cache,
+        "budget.max_cost_usd": max_cost,
         "evaluation.stage_sizes": _int_list(stage_sizes) if stage_sizes else None,
     }
     if demo and generations is None:
@@ -118,7 +120,15 @@ def run(
     finally:
         if stop_dashboard is not None:
             stop_dashboard()
-    console.print(f"run {run_id} finished; see `dgm status --run-dir {cfg.run_dir}`")
+    from archive_db import Archive
+
+    archive = Archive(cfg.database_url)
+    try:
+        run = archive.get_run(run_id)
+        outcome = f"stopped: {run.reason}" if run.status == "stopped" else run.status
+    finally:
+        archive.close()
+    console.print(f"run {run_id} {outcome}; see `dgm status --run-dir {cfg.run_dir}`", highlight=False, markup=False)
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
@@ -243,6 +253,24 @@ app.command()(serve)
 app.add_typer(bench_app, name="bench")
 
 
+def _usage_errors() -> tuple[type[BaseException], ...]:
+    """click's usage errors, and those of the copy of click that newer typer releases vendor."""
+    classes: list[type[BaseException]] = [click.exceptions.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as Vendored
+    except ImportError:
+        pass
+    else:
+        classes.append(Vendored)
+    return tuple(classes)
+
+
+# typer.Exit/Abort are click's own classes in older typer releases and typer's in newer ones.
+USAGE_ERRORS = _usage_errors()
+EXITS = (click.exceptions.Exit, typer.Exit)
+ABORTS = (click.exceptions.Abort, typer.Abort)
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         # standalone_mode=False hands us DgmError unformatted, and turns typer.Exit into a return value.
@@ -250,12 +278,12 @@ def main(argv: list[str] | None = None) -> None:
     except DgmError as exc:
         errors.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(1)
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except USAGE_ERRORS as exc:
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except EXITS as exc:
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except ABORTS:
         # (typer itself turns Ctrl-C into exit code 130; `dgm run` says how to resume before that.)
         errors.print("aborted")
         sys.exit(1)

@@ -82,6 +82,15 @@ class LimitsConfig(_Strict):
     max_tokens: int = Field(default=400_000, gt=0)
 
 
+class BudgetConfig(_Strict):
+    """Run-wide budgets. The dollar cap is hard: every model call reserves its worst-case cost first,
+    and a call that could pass the cap is refused instead of sent."""
+
+    max_cost_usd: float | None = Field(default=None, gt=0)
+    # The most output tokens one call is assumed to produce when it does not say (its worst case).
+    assumed_max_output_tokens: int = Field(default=16_384, gt=0)
+
+
 class EvaluationConfig(_Strict):
     """Staged evaluation after the paper: a small first stage gates a larger one."""
 
@@ -134,6 +143,7 @@ class RunConfig(_Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     loop: LoopConfig = Field(default_factory=LoopConfig)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
 
     @property
     def database_url(self) -> str:

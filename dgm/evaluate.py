@@ -16,6 +16,7 @@ from archive_db import Evaluation
 from benchmarks.grader import GradeResult
 from benchmarks.task import Task
 from dgm.agent_run import run_agent
+from dgm.budget import BudgetExhausted
 from dgm.config import EvaluationConfig
 from dgm.patches import patch_hash
 from dgm.runtime import Runtime
@@ -60,6 +61,9 @@ def evaluate_task(rt: Runtime, agent_id: int, code_dir: Path, task: Task, stage:
     with rt.workdir(f"task-{task.id}") as work, rt.gateway(agent_id, task.id, "solve") as gw:
         outcome = run_agent(rt.sandbox, rt.config, code_dir, task.repo_dir, task.problem, gw, work,
                             labels={"dgm.agent": str(agent_id), "dgm.task": task.id}, image=task.image)
+    if rt.budget.refused(agent_id, task.id):
+        # The agent was cut off by the dollar cap: its patch says nothing about it, so record nothing.
+        raise BudgetExhausted(rt.budget.summary())
     empty = not outcome.patch.strip()
     result = GradeResult(resolved=False, error="empty patch") if empty else rt.grade(task, outcome.patch)
     evaluation = rt.archive.add_evaluation(

@@ -24,6 +24,7 @@ import httpx
 import openai
 
 from archive_db import Archive
+from dgm.budget import Budget, BudgetExhausted, worst_case_cost
 from dgm.config import LimitsConfig, ModelConfig
 from dgm.errors import ModelEndpointError
 from sandbox.container import Mount
@@ -49,9 +50,12 @@ class CallContext:
 class ModelClient:
     """The one place that talks to the configured endpoint (through the `openai` package)."""
 
-    def __init__(self, config: ModelConfig, api_key: str | None, archive: Archive | None) -> None:
+    def __init__(self, config: ModelConfig, api_key: str | None, archive: Archive | None,
+                 budget: Budget | None = None, assumed_max_output: int = 16_384) -> None:
         self.config = config
         self.archive = archive
+        self.budget = budget or Budget(cap=None)
+        self.assumed_max_output = assumed_max_output
         self._client = openai.OpenAI(
             base_url=config.base_url,
             api_key=api_key or "not-needed",
@@ -72,17 +76,26 @@ class ModelClient:
             pass  # some servers lack /models; reaching them is all we check
 
     def chat(self, ctx: CallContext, model: str, **body: Any) -> dict[str, Any]:
-        """One chat completion, recorded with tokens, cost and latency whether it succeeds or not."""
-        start = time.monotonic()
+        """One chat completion, recorded with tokens, cost and latency whether it succeeds or not.
+
+        Raises BudgetExhausted, without sending anything, when the call could pass the dollar cap.
+        """
+        worst = worst_case_cost(self.config.price(model), body, self.assumed_max_output)
+        self.budget.reserve(worst, ctx.agent_id, ctx.task_id)
+        start, cost = time.monotonic(), 0.0
         try:
-            resp = self._client.chat.completions.create(model=model, stream=False, **body)
-        except openai.APIError as exc:
-            self._record(ctx, model, 0, 0, time.monotonic() - start, f"{type(exc).__name__}: {exc}"[:2000])
-            raise
-        usage = resp.usage
-        prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
-        self._record(ctx, model, prompt, completion, time.monotonic() - start, None)
-        return resp.model_dump(exclude_none=True)
+            try:
+                resp = self._client.chat.completions.create(model=model, stream=False, **body)
+            except openai.APIError as exc:
+                self._record(ctx, model, 0, 0, time.monotonic() - start, f"{type(exc).__name__}: {exc}"[:2000])
+                raise
+            usage = resp.usage
+            prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
+            cost = self.cost_of(model, prompt, completion)
+            self._record(ctx, model, prompt, completion, time.monotonic() - start, None)
+            return resp.model_dump(exclude_none=True)
+        finally:
+            self.budget.settle(worst, cost)
 
     def cost_of(self, model: str, prompt_tokens: int, completion_tokens: int) -> float:
         price = self.config.price(model)
@@ -200,6 +213,8 @@ class Gateway:
         request = {k: v for k, v in body.items() if k in FORWARDED}
         try:
             response = self.client.chat(self.ctx, self.model, **request)
+        except BudgetExhausted as exc:
+            return 429, _error(f"dgm: {exc}", "budget_exhausted")
         except openai.APIStatusError as exc:
             return exc.status_code, _upstream_error(exc)
         except openai.APITimeoutError:

@@ -20,6 +20,7 @@ from benchmarks.prepare import prepare_images, vet
 from benchmarks.registry import load_benchmark
 from dgm import __version__
 from dgm.agents_repo import AgentRepo
+from dgm.budget import Budget, BudgetExhausted
 from dgm.config import RunConfig
 from dgm.errors import DgmError
 from dgm.evaluate import evaluate_agent
@@ -88,6 +89,8 @@ def evolve(rt: Runtime) -> None:
     try:
         for generation in range(done + 1, rt.config.loop.generations + 1):
             run_generation(rt, generation, pool)
+            if rt.budget.exhausted:
+                raise BudgetExhausted(rt.budget.summary())
     finally:
         # On Ctrl-C do not wait for in-flight attempts here: the caller removes their containers,
         # which ends them; their rows stay "running" and a resume records them as interrupted.
@@ -126,10 +129,13 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
     run_id = _open_run(archive, config, resume)
     sandbox = DockerSandbox(client, config.sandbox, labels={"dgm.run": str(run_id), "dgm.run_dir": str(config.run_dir.resolve())})
     stack.callback(sandbox.close)
+    # On resume the cap counts what the run has already spent.
+    budget = Budget(cap=config.budget.max_cost_usd, spent=archive.cost(run_id=run_id))
+    models = ModelClient(config.model, config.api_key(), archive, budget, config.budget.assumed_max_output_tokens)
     rt = Runtime(
         config=config, archive=archive, run_id=run_id, repo=AgentRepo(config.run_dir / "agents.git"),
-        sandbox=sandbox, models=ModelClient(config.model, config.api_key(), archive), tasks=benchmark.tasks,
-        first_stage=benchmark.first_stage, grade_cache=GradeCache() if config.evaluation.grade_cache else None,
+        sandbox=sandbox, models=models, tasks=benchmark.tasks, first_stage=benchmark.first_stage,
+        grade_cache=GradeCache() if config.evaluation.grade_cache else None, budget=budget,
         on_event=on_event, rng=random.Random(config.loop.seed),
     )
     prepare_images(sandbox, benchmark, log=lambda msg: rt.emit("benchmark_setup", message=msg))
@@ -150,6 +156,11 @@ def run_dgm(config: RunConfig, on_event: EventSink = lambda kind, data: None, re
         rt = build_runtime(config, stack, on_event, resume)
         try:
             evolve(rt)
+        except BudgetExhausted as exc:
+            # A reason to stop, not a failure: the run is consistent and resumable with a higher cap.
+            rt.archive.set_run_status(rt.run_id, "stopped", str(exc))
+            rt.emit("budget_exhausted", run=rt.run_id, reason=str(exc), spent=rt.budget.spent, cap=rt.budget.cap)
+            return rt.run_id
         except BaseException as exc:
             status = "stopped" if isinstance(exc, KeyboardInterrupt) else "failed"
             rt.archive.set_run_status(rt.run_id, status, f"{type(exc).__name__}: {exc}"[:500])

@@ -64,6 +64,8 @@ class ProgressDisplay:
                 self.console.print(f"task {data['task']}: {data['status']} ({data['reason']})", highlight=False, markup=False)
             elif kind == "suite_checked" and data["dropped"]:
                 self.console.print(f"left out {len(data['dropped'])} broken task(s); see `dgm bench check`", highlight=False)
+            elif kind == "budget_exhausted":
+                self.console.print(f"stopping: {data['reason']}", highlight=False, markup=False)
             elif kind == "benchmark_setup":
                 self.console.print(data["message"], highlight=False, markup=False)
             self._live.update(self._render())

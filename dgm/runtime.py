@@ -18,6 +18,7 @@ from benchmarks.cache import GradeCache, grade_cached
 from benchmarks.grader import GradeResult
 from benchmarks.task import Task
 from dgm.agents_repo import AgentRepo
+from dgm.budget import Budget
 from dgm.config import RunConfig
 from dgm.gateway import CallContext, Gateway, ModelClient
 from sandbox.container import DockerSandbox
@@ -36,6 +37,7 @@ class Runtime:
     tasks: list[Task]  # the usable tasks: broken ones left out by the suite check
     first_stage: tuple[str, ...] | None = None  # the suite's own first evaluation stage
     grade_cache: GradeCache | None = None
+    budget: Budget = field(default_factory=lambda: Budget(cap=None))
     on_event: EventSink = lambda kind, data: None
     rng: random.Random = field(default_factory=random.Random)
     _rng_lock: threading.Lock = field(default_factory=threading.Lock, init=False)

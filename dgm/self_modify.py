@@ -16,6 +16,7 @@ import openai
 from archive_db import Agent
 from archive_db.schema import utcnow
 from dgm.agent_run import run_agent
+from dgm.budget import BudgetExhausted
 from dgm.diagnose import DiagnosisError, build_messages, choose_target, diagnose, self_modify_problem
 from dgm.evaluate import evaluate_agent
 from dgm.patches import patch_stats
@@ -36,6 +37,8 @@ def self_improve(rt: Runtime, parent_id: int, generation: int) -> Agent:
         _attempt(rt, parent, child.id)
     except Rejected as exc:
         status, reason = "rejected", str(exc)
+    except BudgetExhausted as exc:
+        status, reason = "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - an attempt's failure must never end the run
         status, reason = "failed", f"{type(exc).__name__}: {exc}"
         if rt.sandbox.closed:  # its containers were removed because the run is being stopped
@@ -70,6 +73,8 @@ def _attempt(rt: Runtime, parent: Agent, child_id: int) -> None:
             outcome = run_agent(rt.sandbox, rt.config, editor, parent_code, self_modify_problem(diagnosis), gw,
                                 work / "self_modify", labels={"dgm.agent": str(child_id), "dgm.role": "self_modify"})
         rt.archive.update_agent(child_id, transcript_json=json.dumps(outcome.transcript))
+        if rt.budget.refused(child_id, None):
+            raise BudgetExhausted(rt.budget.summary())  # a self-edit cut off by the cap is not a child
         if not outcome.patch.strip() or outcome.repo_after is None:
             raise Rejected("empty self-edit" + (f" ({outcome.error})" if outcome.error else ""))
 

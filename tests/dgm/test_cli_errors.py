@@ -74,3 +74,14 @@ def test_bad_flag_values(tmp_path):
     line = one_error_line(dgm("run", "--stage-sizes", "3,x", "--run-dir", str(tmp_path / "r")))
     assert "comma-separated integers" in line
     assert "loop.selection" in one_error_line(dgm("run", "--selection", "greedy", "--run-dir", str(tmp_path / "r")))
+
+
+def test_usage_errors_are_short_and_exit_2(tmp_path):
+    # Whatever click typer brings (its own vendored copy in newer releases), no traceback.
+    for args, expected in ((["run", "--no-such-flag"], "No such option"), (["diff", "1"], "Missing argument")):
+        proc = dgm(*args)
+        assert proc.returncode == 2 and expected in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_non_positive_cost_cap_is_refused(tmp_path):
+    assert "budget.max_cost_usd" in one_error_line(dgm("run", "--max-cost", "0", "--run-dir", str(tmp_path / "r")))
