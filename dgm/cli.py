@@ -248,6 +248,55 @@ def cleanup(everything: bool = typer.Option(False, "--all", help="Also remove co
     console.print(f"removed {cleanup_leftovers(docker_client(), everything=everything)} container(s)")
 
 
+@app.command()
+def estimate(
+    source: Path = typer.Option(..., "--from", help="A run directory whose token figures to use (a previous run, or this one so far)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="The configuration to price (default: the source run's own)."),
+    generations: Optional[int] = typer.Option(None, help="Number of generations."),
+    parents: Optional[int] = typer.Option(None, "--parents", help="Parents (attempts) per generation."),
+    model: Optional[str] = typer.Option(None, help="Model the agents use."),
+    diagnosis_model: Optional[str] = typer.Option(None, help="Model that diagnoses failures."),
+) -> None:
+    """The expected cost of a configuration before starting it, from a run's measured token figures."""
+    import json as _json
+
+    from benchmarks.registry import load_benchmark
+    from dgm.config import RunConfig
+    from dgm.estimate import estimate as do_estimate
+    from dgm.estimate import measure
+    from dgm.loop import run_dir_archive
+
+    archive = run_dir_archive(source)
+    try:
+        figures = measure(archive)
+        run = archive.latest_run()
+        stored = RunConfig.model_validate(_json.loads(run.config_json))
+    finally:
+        archive.close()
+    overrides = {"loop.generations": generations, "loop.parents_per_generation": parents,
+                 "model.agent_model": model, "model.diagnosis_model": diagnosis_model}
+    if config is None:
+        base = stored.model_dump(mode="json")
+        for dotted, value in overrides.items():
+            if value is not None:
+                section, key = dotted.split(".")
+                base[section][key] = value
+        cfg = RunConfig.model_validate(base)
+    else:
+        cfg = load_config(config, overrides)
+    suite_size = len(load_benchmark(cfg.evaluation).tasks)
+    lines, worst = do_estimate(cfg, figures, suite_size)
+    table = Table("item", "count", "prompt tokens", "completion tokens", "cost $",
+                  title=f"estimate: {cfg.loop.generations} generations x {cfg.loop.parents_per_generation} parents, "
+                        f"figures from {figures.attempts} attempts in {source}")
+    for ln in lines:
+        table.add_row(ln.item, f"{ln.count:.0f}", f"{ln.prompt_tokens:,.0f}", f"{ln.completion_tokens:,.0f}", f"{ln.cost_usd:.4f}")
+    console.print(table)
+    expected = sum(ln.cost_usd for ln in lines)
+    console.print(f"expected ${expected:.4f}; worst case ${worst:.4f} (every child evaluated on all {suite_size} tasks)",
+                  highlight=False)
+
+
 app.command()(regrade)
 app.command()(serve)
 app.add_typer(bench_app, name="bench")

@@ -206,3 +206,25 @@ def test_the_manifest_pins_code_config_prices_tasks_and_images(demo_run, docker_
     assert manifest["benchmark"]["left_out"] == [] and len(manifest["benchmark"]["first_stage"]) == 10
     image = manifest["config"]["sandbox"]["image"]
     assert manifest["images"] == {image: docker_client.images.get(image).id}
+
+
+def test_estimate_prices_a_configuration_from_the_runs_token_figures(demo_run, archive):
+    spent = archive.cost(run_id=archive.latest_run().id)
+
+    def expected(*flags: str) -> tuple[float, float]:
+        proc = dgm("estimate", "--from", str(demo_run), *flags)
+        assert proc.returncode == 0, proc.stderr
+        line = proc.stdout.strip().splitlines()[-1]  # "expected $X; worst case $Y (...)"
+        return float(line.split("$")[1].split(";")[0]), float(line.split("$")[2].split(" ")[0])
+
+    same, worst = expected()
+    assert same == pytest.approx(spent, rel=0.01) and worst >= same  # the run's own configuration
+    longer, _ = expected("--generations", "4")
+    assert longer > 1.5 * same
+    pricier, _ = expected("--model", "gpt-4o", "--diagnosis-model", "gpt-4o")  # list prices, not the demo's
+    assert pricier > same
+
+
+def test_estimate_without_figures_is_a_one_line_error(tmp_path):
+    proc = dgm("estimate", "--from", str(tmp_path))
+    assert proc.returncode == 1 and "holds no dgm run" in proc.stderr and "Traceback" not in proc.stderr
