@@ -45,6 +45,10 @@ def self_improve(rt: Runtime, parent_id: int, generation: int) -> Agent:
             reason = f"interrupted (the run was stopped): {reason}"
         (rt.run_dir / "logs").mkdir(exist_ok=True)
         (rt.run_dir / "logs" / f"agent-{child.id}-error.txt").write_text(traceback.format_exc())
+    if status == "rejected" and rt.sandbox.closed:
+        # The run is being stopped: its model server and containers are going away under this attempt,
+        # so a rejection now (e.g. "diagnosis call failed") says nothing about the child.
+        status, reason = "failed", f"interrupted (the run was stopped): {reason}"
     cost = rt.archive.cost(agent_id=child.id)
     rt.archive.update_agent(child.id, status=status, reason=reason, cost_usd=cost, finished_at=utcnow())
     rt.emit("attempt_finished", agent=child.id, parent=parent_id, status=status, reason=reason, cost=cost)
