@@ -50,22 +50,22 @@ class GradeCache:
             db.execute(f"INSERT OR REPLACE INTO {table} (key, result) VALUES (?, ?)", (key, json.dumps(value)))
 
 
-def grade_key(sandbox: DockerSandbox, task: Task, patch: str) -> str:
-    clean, _ = strip_protected(patch, task)  # patches that differ only in stripped edits grade alike
-    return "|".join([GRADER_VERSION, task.content_hash(), sandbox.image_id(task.image), patch_hash(clean)])
+def grade_key(sandbox: DockerSandbox, task: Task, clean_patch: str) -> str:
+    """The key of a patch already stripped: patches that differ only in stripped edits grade alike."""
+    return "|".join([GRADER_VERSION, task.content_hash(), sandbox.image_id(task.image), patch_hash(clean_patch)])
 
 
 def grade_cached(sandbox: DockerSandbox, task: Task, patch: str, cache: GradeCache | None) -> GradeResult:
     """`grade`, but a (task, patch, image) graded before is answered from the cache."""
     if cache is None:
         return grade(sandbox, task, patch)
-    key = grade_key(sandbox, task, patch)
+    clean, stripped = strip_protected(patch, task)
+    key = grade_key(sandbox, task, clean)
     hit = cache.get("grades", key)
     if hit is not None:
         result = GradeResult(**hit)
         result.cached = True
-        # Stripped paths depend on the raw patch, not the cleaned one that keys the cache.
-        result.stripped_paths = strip_protected(patch, task)[1]
+        result.stripped_paths = stripped  # these depend on the raw patch, not the cleaned one that keys the cache
         return result
     result = grade(sandbox, task, patch)
     if result.error != "grading timed out":

@@ -258,10 +258,10 @@ def estimate(
     diagnosis_model: Optional[str] = typer.Option(None, help="Model that diagnoses failures."),
 ) -> None:
     """The expected cost of a configuration before starting it, from a run's measured token figures."""
-    import json as _json
+    import json
 
     from benchmarks.registry import load_benchmark
-    from dgm.config import RunConfig
+    from dgm.config import config_from
     from dgm.estimate import estimate as do_estimate
     from dgm.estimate import measure
     from dgm.loop import run_dir_archive
@@ -269,21 +269,12 @@ def estimate(
     archive = run_dir_archive(source)
     try:
         figures = measure(archive)
-        run = archive.latest_run()
-        stored = RunConfig.model_validate(_json.loads(run.config_json))
+        stored = json.loads(archive.latest_run().config_json)
     finally:
         archive.close()
     overrides = {"loop.generations": generations, "loop.parents_per_generation": parents,
                  "model.agent_model": model, "model.diagnosis_model": diagnosis_model}
-    if config is None:
-        base = stored.model_dump(mode="json")
-        for dotted, value in overrides.items():
-            if value is not None:
-                section, key = dotted.split(".")
-                base[section][key] = value
-        cfg = RunConfig.model_validate(base)
-    else:
-        cfg = load_config(config, overrides)
+    cfg = load_config(config, overrides) if config else config_from(stored, overrides, f"{source}'s config")
     suite_size = len(load_benchmark(cfg.evaluation).tasks)
     lines, worst = do_estimate(cfg, figures, suite_size)
     table = Table("item", "count", "prompt tokens", "completion tokens", "cost $",

@@ -11,7 +11,7 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from dgm.config import EvaluationConfig, RunConfig, load_config
+from dgm.config import RunConfig, load_config
 from dgm.errors import NotFoundError
 from dgm.terminal import console, errors
 
@@ -132,7 +132,7 @@ def regrade(
         archive.close()
     if not evaluations:
         raise NotFoundError("no recorded evaluations match")
-    tasks = {t.id: t for t in load_benchmark(EvaluationConfig.model_validate({**cfg.evaluation.model_dump(), "tasks": None})).tasks}
+    tasks = {t.id: t for t in load_benchmark(cfg.evaluation.model_copy(update={"tasks": None})).tasks}
     sandbox = _sandbox(cfg, "regrade")
     table = Table("agent", "task", "recorded", "now", "task changed", title=f"regrade: {run_dir}")
     differ = 0

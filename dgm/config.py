@@ -6,6 +6,7 @@ CLI flags. Only ``dgm.cli`` reads environment variables (the API key, ``DGM_HOME
 
 from __future__ import annotations
 
+import copy
 import os
 import tomllib
 from pathlib import Path
@@ -165,7 +166,6 @@ def _format_validation_error(source: str, err: ValidationError) -> str:
 def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> RunConfig:
     """Read a TOML config file (optional) and apply dotted-key overrides like {"loop.workers": 4}."""
     data: dict[str, Any] = {}
-    source = str(path) if path else "config"
     if path is not None:
         try:
             data = tomllib.loads(Path(path).read_text())
@@ -173,6 +173,13 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
             raise ConfigError(f"config file not found: {path}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return config_from(data, overrides, str(path) if path else "config")
+
+
+def config_from(data: dict[str, Any], overrides: dict[str, Any] | None = None, source: str = "config") -> RunConfig:
+    """A validated config from plain data (a TOML file's, or a stored run's) plus dotted-key overrides;
+    None values are left out. Errors are one line naming ``source``."""
+    data = copy.deepcopy(data)
     for dotted, value in (overrides or {}).items():
         if value is None:
             continue

@@ -24,10 +24,14 @@ OBJECT_NAME = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 MAX_DIFF_CHARS = 2_000_000  # a browser renders this much comfortably; beyond it we say it was cut
 
 
+def has_code(run_dir: Path) -> bool:
+    """Whether the run has an agents.git (synthetic and damaged runs may not)."""
+    return (run_dir / "agents.git" / "HEAD").is_file()
+
+
 def repo(run_dir: Path) -> AgentRepo | None:
-    path = run_dir / "agents.git"
     # AgentRepo creates a missing repository: check first, the dashboard never writes.
-    return AgentRepo(path) if (path / "HEAD").is_file() else None
+    return AgentRepo(run_dir / "agents.git") if has_code(run_dir) else None
 
 
 def valid_commit(commit: str | None) -> bool:
@@ -45,7 +49,7 @@ def file_stats(patch: str) -> list[dict[str, Any]]:
 
 def diff(run_dir: Path, old: str | None, new: str | None) -> dict[str, Any] | None:
     """The patch from ``old`` to ``new`` with per-file counts, or None when either has no code."""
-    if not valid_commit(old) or not valid_commit(new) or not (run_dir / "agents.git" / "HEAD").is_file():
+    if not valid_commit(old) or not valid_commit(new) or not has_code(run_dir):
         return None
     return _diff(run_dir, str(old), str(new))
 
@@ -68,7 +72,7 @@ def _diff(run_dir: Path, old: str, new: str) -> dict[str, Any] | None:
 
 def tarball(run_dir: Path, commit: str | None, prefix: str) -> bytes | None:
     """The agent's files as .tar.gz (git archive reads the bare repository only)."""
-    if not valid_commit(commit) or not (run_dir / "agents.git" / "HEAD").is_file():
+    if not valid_commit(commit) or not has_code(run_dir):
         return None
     proc = subprocess.run(
         ["git", "-c", "core.hooksPath=/dev/null", "archive", "--format=tar.gz", f"--prefix={prefix}/", str(commit)],
