@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+
+from archive_db.compressed import CompressedText
 
 
 # The lineage tree's columns, in a covering index: a scan of them never touches the long texts
@@ -52,7 +54,7 @@ class Agent(Base):
     commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
     target_task: Mapped[str | None] = mapped_column(String(200), nullable=True)
     diagnosis_json: Mapped[str | None] = mapped_column(Text, nullable=True)
-    transcript_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    transcript_json: Mapped[str | None] = mapped_column(CompressedText, nullable=True)
     files_changed: Mapped[int] = mapped_column(Integer, default=0)
     lines_added: Mapped[int] = mapped_column(Integer, default=0)
     lines_removed: Mapped[int] = mapped_column(Integer, default=0)
@@ -62,6 +64,13 @@ class Agent(Base):
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The transcript's length in characters: SQL cannot measure a compressed text (migration 0004).
+    transcript_chars: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    @validates("transcript_json")
+    def _measure(self, key: str, value: str | None) -> str | None:
+        self.transcript_chars = len(value or "")
+        return value
 
 
 class Evaluation(Base):
@@ -78,18 +87,26 @@ class Evaluation(Base):
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     agent_status: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    patch: Mapped[str] = mapped_column(Text, default="")
+    patch: Mapped[str] = mapped_column(CompressedText, default="")
     patch_hash: Mapped[str] = mapped_column(String(64), default="")
     stripped_paths_json: Mapped[str] = mapped_column(Text, default="[]")
-    test_output: Mapped[str] = mapped_column(Text, default="")
+    test_output: Mapped[str] = mapped_column(CompressedText, default="")
     test_results_json: Mapped[str] = mapped_column(Text, default="{}")
-    transcript_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    transcript_json: Mapped[str | None] = mapped_column(CompressedText, nullable=True)
     # Provenance: the content hash of the task that was graded (re-grading checks it still matches),
     # the test command's exit code, and whether the grade came from the grade cache.
     task_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     grade_cached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Lengths in characters of the compressed texts, for listings that must not decompress them.
+    patch_chars: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    transcript_chars: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    @validates("patch", "transcript_json")
+    def _measure(self, key: str, value: str | None) -> str | None:
+        setattr(self, "patch_chars" if key == "patch" else "transcript_chars", len(value or ""))
+        return value
 
 
 class ModelCall(Base):

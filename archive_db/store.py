@@ -129,11 +129,38 @@ class Archive:
             raise NotFoundError(f"no agent with id {agent_id}")
         return agent
 
-    def agents(self, run_id: int, statuses: Iterable[str] | None = None) -> list[Agent]:
+    def add_agents(self, rows: list[dict[str, Any]]) -> list[Agent]:
+        """Several agents in one transaction: a generation's attempts exist all together or not at all."""
+        agents = [Agent(**fields) for fields in rows]
+        with self._write_lock, self._sessions.begin() as s:
+            s.add_all(agents)
+        return agents
+
+    def finish_agent(self, agent_id: int, **fields: Any) -> bool:
+        """Give a running agent its final status; False (and nothing written) if it was already
+        finished, e.g. by the watchdog while its thread was stuck."""
+        with self._write_lock, self._sessions.begin() as s:
+            row = s.get(Agent, agent_id)
+            if row is None:
+                raise NotFoundError(f"no agent with id {agent_id}")
+            if row.status != "running":
+                return False
+            for key, value in fields.items():
+                setattr(row, key, value)
+        return True
+
+    def agents(self, run_id: int, statuses: Iterable[str] | None = None, generation: int | None = None) -> list[Agent]:
         stmt = select(Agent).where(Agent.run_id == run_id).order_by(Agent.id)
         if statuses is not None:
             stmt = stmt.where(Agent.status.in_(list(statuses)))
+        if generation is not None:
+            stmt = stmt.where(Agent.generation == generation)
         return self._all(stmt)
+
+    def count_attempts(self, run_id: int) -> int:
+        """Self-improvement attempts so far (every agent but the seed), whatever became of them."""
+        with self._sessions() as s:
+            return int(s.scalar(select(func.count()).where(Agent.run_id == run_id, Agent.parent_id.is_not(None))) or 0)
 
     def children_counts(self, run_id: int) -> Counter[int]:
         """How many attempts each agent has parented (rejected ones count: the paper's n_children)."""
@@ -163,6 +190,12 @@ class Archive:
         if agent_id is not None:
             stmt = stmt.where(ModelCall.agent_id == agent_id)
         return self._all(stmt)
+
+    def tokens(self, run_id: int) -> int:
+        """Prompt plus completion tokens of every recorded call of the run (the token budget)."""
+        stmt = select(func.coalesce(func.sum(ModelCall.prompt_tokens + ModelCall.completion_tokens), 0)).where(ModelCall.run_id == run_id)
+        with self._sessions() as s:
+            return int(s.scalar(stmt) or 0)
 
     def cost(self, run_id: int | None = None, agent_id: int | None = None) -> float:
         stmt = select(func.coalesce(func.sum(ModelCall.cost_usd), 0.0))

@@ -68,6 +68,7 @@ def grade_cached(sandbox: DockerSandbox, task: Task, patch: str, cache: GradeCac
         result.stripped_paths = stripped  # these depend on the raw patch, not the cleaned one that keys the cache
         return result
     result = grade(sandbox, task, patch)
-    if result.error != "grading timed out":
+    # Neither a timeout nor a grade cut short by the run's shutdown says anything lasting.
+    if result.error != "grading timed out" and not sandbox.closed:
         cache.put("grades", key, dataclasses.asdict(result))
     return result

@@ -27,10 +27,16 @@ class BudgetExhausted(DgmError):
     """The dollar cap would be passed; the run stops, resumable with a higher cap."""
 
 
-def worst_case_cost(price: Price, body: dict[str, Any], assumed_max_output: int) -> float:
+def worst_case_tokens(body: dict[str, Any], assumed_max_output: int) -> tuple[int, int]:
+    """(prompt, completion) tokens a request could use at most."""
     request_chars = len(json.dumps({k: body.get(k) for k in ("messages", "tools")}, default=str))
     prompt = math.ceil(request_chars / CHARS_PER_TOKEN_LOWER_BOUND)
     output = int(body.get("max_completion_tokens") or body.get("max_tokens") or assumed_max_output)
+    return prompt, output
+
+
+def worst_case_cost(price: Price, body: dict[str, Any], assumed_max_output: int) -> float:
+    prompt, output = worst_case_tokens(body, assumed_max_output)
     return (prompt * price.input + output * price.output) / 1e6
 
 
@@ -40,21 +46,33 @@ class Budget:
     spent: float = 0.0  # settled: what the archive has recorded
     reserved: float = 0.0  # held by calls in flight
     refusals: set[tuple[int | None, str | None]] = field(default_factory=set)  # (agent, task) refused a call
+    # The token budget works the same way: worst-case tokens reserved, real tokens settled.
+    token_cap: int | None = None
+    tokens_spent: int = 0
+    tokens_reserved: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
-    def reserve(self, amount: float, agent_id: int | None, task_id: str | None) -> None:
+    def reserve(self, amount: float, agent_id: int | None, task_id: str | None, tokens: int = 0) -> None:
         with self._lock:
             if self.cap is not None and self.spent + self.reserved + amount > self.cap:
                 self.refusals.add((agent_id, task_id))
                 raise BudgetExhausted(
                     f"cost cap ${self.cap:.2f} reached: ${self.spent:.4f} spent, ${self.reserved:.4f} in flight, "
                     f"the next call could cost up to ${amount:.4f}")
+            if self.token_cap is not None and self.tokens_spent + self.tokens_reserved + tokens > self.token_cap:
+                self.refusals.add((agent_id, task_id))
+                raise BudgetExhausted(
+                    f"token budget {self.token_cap:,} reached: {self.tokens_spent:,} used, {self.tokens_reserved:,} in flight, "
+                    f"the next call could use up to {tokens:,}")
             self.reserved += amount
+            self.tokens_reserved += tokens
 
-    def settle(self, reserved: float, actual: float) -> None:
+    def settle(self, reserved: float, actual: float, reserved_tokens: int = 0, actual_tokens: int = 0) -> None:
         with self._lock:
             self.reserved -= reserved
             self.spent += actual
+            self.tokens_reserved -= reserved_tokens
+            self.tokens_spent += actual_tokens
 
     @property
     def exhausted(self) -> bool:
@@ -65,5 +83,7 @@ class Budget:
             return (agent_id, task_id) in self.refusals
 
     def summary(self) -> str:
+        if self.token_cap is not None and (self.cap is None or self.tokens_spent / self.token_cap > self.spent / self.cap):
+            return f"token budget {self.token_cap:,} reached: {self.tokens_spent:,} tokens used"
         cap = f"${self.cap:.2f}" if self.cap is not None else "none"
         return f"cost cap {cap} reached: ${self.spent:.4f} spent"

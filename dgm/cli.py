@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import click
 import typer
@@ -18,6 +19,11 @@ from dgm.cli_bench import BenchmarkPath, Dataset, Languages, ReposDir, Tasks, be
 from dgm.config import load_config
 from dgm.errors import DgmError, NotFoundError
 from dgm.terminal import console, errors
+
+if TYPE_CHECKING:
+    from dgm.runtime import StopRequest
+
+WORKER_JOIN_S = 10.0  # how long a stopped run waits for its worker threads before exiting anyway
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dgm: a Darwin Gödel Machine that evolves a coding agent by letting it rewrite its own code.")
@@ -77,14 +83,19 @@ def run(
     stage_sizes: Optional[str] = typer.Option(None, help="Cumulative stage sizes, e.g. 4,14."),
     seed: Optional[int] = typer.Option(None, help="Seed of the run's random choices."),
     max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Hard dollar cap (USD): calls that could pass it are refused and the run stops."),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Token budget (prompt + completion, all calls), enforced like --max-cost."),
+    max_children: Optional[int] = typer.Option(None, "--max-children", help="Stop after this many self-improvement attempts in all."),
+    max_time: Optional[str] = typer.Option(None, "--max-time", help="Wall-time budget of the run's active time across resumes, e.g. 90m, 12h, 3d."),
+    stop_grace: Optional[float] = typer.Option(None, "--stop-grace", help="Seconds in-flight attempts get to finish after Ctrl-C/SIGTERM (default 120)."),
     serve_dashboard: bool = typer.Option(False, "--serve", help="Also serve the lineage browser while the run works (see `dgm serve`)."),
     host: str = typer.Option("127.0.0.1", "--host", help="With --serve: address to bind; anything but loopback needs --token."),
     port: int = typer.Option(8765, "--port", help="With --serve: port (0: any free port)."),
     token: Optional[str] = typer.Option(None, "--token", envvar="DGM_SERVE_TOKEN", help="With --serve: access token every request must carry."),
 ) -> None:
     """Run (or resume) an evolution run."""
-    from dgm.loop import run_dgm
+    from dgm.loop import RunStopped, run_dgm
     from dgm.progress import ProgressDisplay
+    from dgm.runtime import StopRequest
 
     overrides: dict[str, Any] = {
         "run_dir": str(run_dir), "db_url": db_url, "demo": demo or None, "model.agent_model": model, "model.diagnosis_model": diagnosis_model,
@@ -93,15 +104,20 @@ def run(
         "loop.update": update, "loop.seed": seed,
         **benchmark_overrides(benchmark, benchmark_path, dataset, languages, repos_dir, tasks),
         "evaluation.swebench_grader": swebench_grader, "evaluation.check_suite": check, "evaluation.grade_cache": grade_cache,
-        "budget.max_cost_usd": max_cost,
+        "budget.max_cost_usd": max_cost, "budget.max_tokens": max_tokens, "budget.max_children": max_children,
+        "budget.max_wall_time_s": _duration(max_time) if max_time else None, "loop.stop_grace_s": stop_grace,
         "evaluation.stage_sizes": _int_list(stage_sizes) if stage_sizes else None,
     }
     if demo and generations is None:
         overrides["loop.generations"] = 2  # the demo is meant to finish in a few minutes
     cfg = load_config(config, overrides)
-    # SIGTERM (e.g. from a supervisor) takes the same orderly way out as Ctrl-C: containers removed,
-    # the run marked stopped and resumable.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    # The first Ctrl-C or SIGTERM (e.g. from a supervisor) stops gracefully: no new work, in-flight
+    # attempts get loop.stop_grace_s to finish. A second one stops at once. Either way the archive
+    # is consistent and the run resumable.
+    stop = StopRequest()
+    handler = _stop_handler(stop, cfg.loop.stop_grace_s)
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
     stop_dashboard = None
     if serve_dashboard:
         from dgm.cli_serve import start_background_server
@@ -109,14 +125,17 @@ def run(
         cfg.run_dir.mkdir(parents=True, exist_ok=True)
         url, stop_dashboard = start_background_server(cfg.run_dir.resolve().parent, host, port, token)
         console.print(f"lineage browser: {url}", highlight=False, markup=False, soft_wrap=True)
+    resume_hint = f"`dgm run --resume --run-dir {cfg.run_dir}`"
     try:
         with ProgressDisplay(console, cfg) as progress:
-            run_id = run_dgm(cfg, on_event=progress.on_event, resume=resume)
+            run_id = run_dgm(cfg, on_event=progress.on_event, resume=resume, stop=stop)
+    except RunStopped as exc:
+        errors.print(f"stopped ({exc}): the run is resumable with {resume_hint}", markup=False, highlight=False)
+        _exit_now(130)
     except KeyboardInterrupt:
         # Handled here: typer would turn it into a silent exit 130.
-        errors.print(f"interrupted: the run is stopped and resumable with `dgm run --resume --run-dir {cfg.run_dir}`",
-                     markup=False, highlight=False)
-        raise typer.Exit(130) from None
+        errors.print(f"interrupted: the run is stopped and resumable with {resume_hint}", markup=False, highlight=False)
+        _exit_now(130)
     finally:
         if stop_dashboard is not None:
             stop_dashboard()
@@ -131,8 +150,71 @@ def run(
     console.print(f"run {run_id} {outcome}; see `dgm status --run-dir {cfg.run_dir}`", highlight=False, markup=False)
 
 
-def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+def _last_event(path: Path) -> dict[str, Any] | None:
+    import json
+
+    try:
+        with open(path, "rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - 65536))
+            lines = log.read().splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a line being written, or the cut start of the tail
+        if isinstance(record, dict):
+            return record
+    return None
+
+
+def _stop_handler(stop: StopRequest, grace_s: float) -> Callable[[int, object], None]:
+    def handle(signum: int, frame: object) -> None:
+        name = signal.Signals(signum).name
+        if stop.request(f"{name} received", by_signal=True):
+            errors.print(f"{name}: stopping; attempts in flight get up to {grace_s:.0f} s to finish "
+                         "(send it again to stop at once)", markup=False, highlight=False)
+            return
+        raise KeyboardInterrupt
+
+    return handle
+
+
+def _exit_now(code: int) -> None:
+    """Exit even if a worker thread is still inside a model call that cannot be interrupted: the
+    archive is already consistent (every step is its own transaction) and the run is resumable."""
+    import time
+
+    workers = [t for t in threading.enumerate() if t.name.startswith("dgm-worker") and t.is_alive()]
+    deadline = time.monotonic() + WORKER_JOIN_S
+    for thread in workers:  # most end within a second once their containers are gone
+        thread.join(max(0.0, deadline - time.monotonic()))
+    try:  # a container whose creation was still on its way to the engine when the sandbox closed
+        from sandbox.container import remove_owned
+        from sandbox.engine import docker_client
+
+        remove_owned(docker_client())
+    except Exception:  # noqa: BLE001 - best effort: `dgm cleanup` and the next run remove it too
+        pass
+    if any(t.is_alive() for t in workers):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    raise typer.Exit(code)
+
+
+def _duration(text: str) -> float:
+    """Seconds in '90', '90s', '45m', '12h' or '3d'."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = (text[:-1], text[-1]) if text and text[-1] in units else (text, "s")
+    try:
+        value = float(number) * units[unit]
+    except ValueError:
+        raise DgmError(f"expected a duration like 90m, 12h or 3d, got {text!r}") from None
+    if value <= 0:
+        raise DgmError(f"a duration must be positive, got {text!r}")
+    return value
 
 
 def _int_list(text: str) -> list[int]:
@@ -163,8 +245,34 @@ def status(run_dir: Path = RunDir) -> None:
         console.print(table)
         calls = archive.calls(run_id=run.id)
         console.print(f"{len(agents)} agents, {len(calls)} model calls, ${archive.cost(run_id=run.id):.4f} spent")
+        console.print(liveness(run_dir, run.status, run.reason), highlight=False, markup=False)
     finally:
         archive.close()
+
+
+def liveness(run_dir: Path, status: str, reason: str | None) -> str:
+    """One line: is a process working on the run now, in what state, and what it did last."""
+    import time
+
+    from dgm.liveness import liveness as live_state
+
+    live = live_state(run_dir)
+    last = _last_event(run_dir / "events.jsonl") or {}
+    ago = lambda t: f"{max(0.0, time.time() - t):.0f} s ago" if isinstance(t, (int, float)) else "never"  # noqa: E731
+    activity = f"last activity: {last.get('event')} {ago(last.get('t'))}" if last else "no activity yet"
+    if not live["running"]:
+        why = f": {reason}" if reason else ""
+        crashed = " (its process is gone: resume it with `dgm run --resume`)" if status == "running" else ""
+        return f"not running now; run {status}{why}{crashed}; {activity}"
+    state = live["state"]
+    if state == "paused" and live["paused_since"]:
+        state = f"paused: model endpoint down since {ago(live['paused_since'])}"
+    elif state == "stopping":
+        state = f"stopping ({live['stop_reason']})"
+    cap = f" of ${live['cap_usd']:.2f} cap" if isinstance(live["cap_usd"], (int, float)) else ""
+    spend = f"${live['spent_usd'] or 0.0:.4f}{cap}"
+    beat = f"heartbeat {live['heartbeat_age_s']:.0f} s ago" if live["heartbeat_age_s"] is not None else "no heartbeat yet"
+    return f"live: pid {live['pid']}, {state}, {live['in_flight']} attempt(s) in flight, {spend}, {beat}; {activity}"
 
 
 @app.command()
@@ -240,12 +348,25 @@ def replay(
 
 
 @app.command()
-def cleanup(everything: bool = typer.Option(False, "--all", help="Also remove containers of live dgm processes.")) -> None:
-    """Remove sandbox containers left behind by interrupted runs."""
+def cleanup(
+    everything: bool = typer.Option(False, "--all", help="Also remove containers of live dgm processes."),
+    images: bool = typer.Option(False, "--images", help="Also remove unused dgm images: older versions of the recipes' images, and with --older-than-days older ones."),
+    older_than_days: Optional[float] = typer.Option(None, "--older-than-days", min=0, help="With --images: also remove dgm images built more than N days ago (SWE-bench images are rebuilt on demand)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="With --images: list the images that would go; remove nothing."),
+) -> None:
+    """Remove sandbox containers left behind by interrupted runs; with --images, unused dgm images too."""
     from sandbox.container import cleanup_leftovers
     from sandbox.engine import docker_client
+    from sandbox.prune import cleanup_images
 
-    console.print(f"removed {cleanup_leftovers(docker_client(), everything=everything)} container(s)")
+    if (older_than_days is not None or dry_run) and not images:
+        raise DgmError("--older-than-days and --dry-run go with --images")
+    client = docker_client()
+    if not dry_run:
+        console.print(f"removed {cleanup_leftovers(client, everything=everything)} container(s)")
+    if images:
+        cleanup_images(client, older_than_days=older_than_days, dry_run=dry_run,
+                       log=lambda line: console.print(line, markup=False, highlight=False))
 
 
 @app.command()

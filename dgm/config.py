@@ -50,7 +50,15 @@ class ModelConfig(_Strict):
     diagnosis_model: str = "o3-mini"
     api_key_env: str = "OPENAI_API_KEY"
     request_timeout_s: float = Field(default=300.0, gt=0)
-    max_retries: int = Field(default=2, ge=0)
+    # Our own retries (the openai package's are off): rate limits, 5xx, timeouts and dropped
+    # connections are retried with exponential backoff and full jitter, honouring Retry-After.
+    max_retries: int = Field(default=6, ge=0)
+    retry_base_s: float = Field(default=1.0, gt=0)
+    retry_max_s: float = Field(default=60.0, gt=0)
+    # An endpoint that still fails after the retries is "down": the run pauses (no attempt is burnt),
+    # probes it every pause_probe_s, and stops (resumable) only after max_pause_s of outage.
+    pause_probe_s: float = Field(default=30.0, gt=0)
+    max_pause_s: float = Field(default=6 * 3600.0, gt=0)
     prices: dict[str, Price] = Field(default_factory=dict)
 
     def price(self, model: str) -> Price:
@@ -88,6 +96,9 @@ class BudgetConfig(_Strict):
     and a call that could pass the cap is refused instead of sent."""
 
     max_cost_usd: float | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(default=None, gt=0)  # prompt + completion tokens, all calls
+    max_children: int | None = Field(default=None, gt=0)  # self-improvement attempts, all generations
+    max_wall_time_s: float | None = Field(default=None, gt=0)  # the run's active time, across resumes
     # The most output tokens one call is assumed to produce when it does not say (its worst case).
     assumed_max_output_tokens: int = Field(default=16_384, gt=0)
 
@@ -130,6 +141,12 @@ class LoopConfig(_Strict):
     update: Update = "keep_all"
     self_improve: bool = True  # False: the seed agent always does the editing (paper ablation)
     seed: int = 0
+    # Graceful stop (first SIGINT/SIGTERM): no new work, in-flight attempts get this long to finish,
+    # then their containers are removed and they resume with the run. A second signal stops at once.
+    stop_grace_s: float = Field(default=120.0, ge=0)
+    # Watchdog: an attempt with no progress (no model call, no container started or finished, no
+    # step) for this long is killed and recorded as failed.
+    attempt_stall_s: float = Field(default=3600.0, gt=0)
 
 
 class RunConfig(_Strict):

@@ -23,3 +23,11 @@ class NotFoundError(DgmError):
 
 class TaskError(DgmError):
     """A benchmark task folder is malformed."""
+
+
+class EndpointDown(ModelEndpointError):
+    """The model endpoint stayed down past the configured pause; the run stops, resumable."""
+
+
+class ContextOverflow(ModelEndpointError):
+    """A request is longer than the model's context window: that attempt fails, never the run."""

@@ -19,7 +19,7 @@ from dgm.agent_run import run_agent
 from dgm.budget import BudgetExhausted
 from dgm.config import EvaluationConfig
 from dgm.patches import patch_hash
-from dgm.runtime import Runtime
+from dgm.runtime import Interrupted, Runtime
 
 MAX_OUTPUT_CHARS = 200_000
 
@@ -61,11 +61,13 @@ def evaluate_task(rt: Runtime, agent_id: int, code_dir: Path, task: Task, stage:
     with rt.workdir(f"task-{task.id}") as work, rt.gateway(agent_id, task.id, "solve") as gw:
         outcome = run_agent(rt.sandbox, rt.config, code_dir, task.repo_dir, task.problem, gw, work,
                             labels={"dgm.agent": str(agent_id), "dgm.task": task.id}, image=task.image)
+    rt.check(agent_id)  # a container killed by a stop or the watchdog proves nothing: record nothing
     if rt.budget.refused(agent_id, task.id):
         # The agent was cut off by the dollar cap: its patch says nothing about it, so record nothing.
         raise BudgetExhausted(rt.budget.summary())
     empty = not outcome.patch.strip()
     result = GradeResult(resolved=False, error="empty patch") if empty else rt.grade(task, outcome.patch)
+    rt.check(agent_id)
     evaluation = rt.archive.add_evaluation(
         agent_id=agent_id, task_id=task.id, stage=stage, resolved=result.resolved, empty_patch=empty,
         duration_s=time.monotonic() - start, error=outcome.error or result.error, agent_status=outcome.status,
@@ -85,6 +87,9 @@ def evaluate_agent(rt: Runtime, agent_id: int, code_dir: Path) -> EvalSummary:
     resolved = empty = evaluated = 0
     for stage_no, stage_tasks in enumerate(plan, start=1):
         for task in stage_tasks:
+            if task.id not in done and rt.stop.requested:
+                # Stopping: no new task. What is graded so far stays; a resume grades the rest.
+                raise Interrupted(f"the run is stopping: {rt.stop.reason}")
             ev = done.get(task.id) or evaluate_task(rt, agent_id, code_dir, task, stage_no)
             resolved += ev.resolved
             empty += ev.empty_patch

@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
-import random
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -26,13 +26,27 @@ from dgm.errors import DgmError
 from dgm.evaluate import evaluate_agent
 from dgm.gateway import ModelClient
 from dgm.manifest import build_manifest, write_manifest
-from dgm.runtime import EventSink, Runtime
+from dgm.recovery import RunLock, repair
+from dgm.runtime import EventSink, Interrupted, Runtime, StopRequest
 from dgm.selection import Candidate, select_parents
 from dgm.self_modify import self_improve
 from sandbox.container import DockerSandbox, cleanup_leftovers
+from dgm.watchdog import Watchdog, previous_active_s, wall_time_reason
 from sandbox.engine import docker_client
+from sandbox.prune import prune_outdated_images
 
 ARCHIVE_STATUSES = ("seed", "valid")
+# After a forced stop (containers removed, model channel closed) attempts end within seconds; one
+# stuck in a model call that cannot be interrupted is left behind after this long.
+ABANDON_AFTER_FORCED_STOP_S = 20.0
+
+
+class RunStopped(DgmError):
+    """The run stopped before its generations were done, for the reason given; it is resumable."""
+
+    def __init__(self, reason: str, by_signal: bool = False) -> None:
+        super().__init__(reason)
+        self.by_signal = by_signal
 
 
 def file_seed(rt: Runtime) -> Agent:
@@ -42,11 +56,20 @@ def file_seed(rt: Runtime) -> Agent:
     if seed is None:
         commit = rt.repo.add_seed()
         seed = rt.archive.add_agent(run_id=rt.run_id, parent_id=None, generation=0, status="seed", commit=commit)
-        rt.repo.pin(seed.id, commit)
+    rt.repo.pin(seed.id, seed.commit)  # again on resume: a kill may have come between the two
     if seed.score is None:
         rt.emit("seed_evaluation_started", agent=seed.id)
-        with rt.workdir("seed") as work:
-            summary = evaluate_agent(rt, seed.id, rt.repo.export(seed.commit, work / "seed"))
+        rt.started(seed.id)
+        try:
+            with rt.workdir("seed") as work:
+                summary = evaluate_agent(rt, seed.id, rt.repo.export(seed.commit, work / "seed"))
+        except Interrupted:
+            raise RunStopped(rt.stop.reason or "interrupted", rt.stop.by_signal) from None
+        except BudgetExhausted as exc:
+            rt.emit("budget_exhausted", run=rt.run_id, reason=str(exc), spent=rt.budget.spent, cap=rt.budget.cap)
+            raise RunStopped(rt.budget.summary()) from None
+        finally:
+            rt.ended(seed.id)
         cost = rt.archive.cost(agent_id=seed.id)
         rt.archive.update_agent(seed.id, score=summary.score, n_tasks=summary.n_tasks, n_resolved=summary.n_resolved, cost_usd=cost)
         rt.emit("seed_evaluated", agent=seed.id, score=summary.score, cost=cost)
@@ -62,39 +85,86 @@ def candidates(rt: Runtime) -> list[Candidate]:
     ]
 
 
-def run_generation(rt: Runtime, generation: int, pool: ThreadPoolExecutor) -> list[Agent]:
-    parent_ids = select_parents(candidates(rt), rt.config.loop.parents_per_generation, rt.config.loop.selection, rt.rng)
-    rt.emit("generation_started", generation=generation, parents=parent_ids)
-    futures = [pool.submit(self_improve, rt, pid, generation) for pid in parent_ids]
-    children = [_result_interruptibly(f) for f in futures]
-    rt.emit("generation_finished", generation=generation,
-            filed=sum(c.status == "valid" for c in children), best=max((c.score or 0.0 for c in candidates(rt)), default=0.0))
+def plan_generation(rt: Runtime, generation: int) -> list[Agent]:
+    """The generation's attempts: chosen once and filed in one transaction, so a crash can neither
+    lose a slot nor make one twice. A resumed run finds them already planned."""
+    planned = rt.archive.agents(rt.run_id, generation=generation)
+    if planned:
+        return planned
+    n = rt.config.loop.parents_per_generation
+    if rt.config.budget.max_children is not None:
+        n = min(n, rt.config.budget.max_children - rt.archive.count_attempts(rt.run_id))
+    if n <= 0:
+        return []
+    parent_ids = select_parents(candidates(rt), n, rt.config.loop.selection, rt.rng("generation", generation))
+    children = rt.archive.add_agents([
+        {"run_id": rt.run_id, "parent_id": pid, "generation": generation, "status": "running"} for pid in parent_ids])
+    rt.emit("generation_started", generation=generation, parents=parent_ids, children=[c.id for c in children])
     return children
 
 
-def _result_interruptibly(future: Future[Agent]) -> Agent:
-    # A plain future.result() blocks the main thread in a lock that a signal delivered to a worker
-    # thread does not wake; waking every second lets Ctrl-C/SIGTERM take effect promptly.
-    while True:
-        try:
-            return future.result(timeout=1.0)
-        except TimeoutError:
-            continue
+def run_generation(rt: Runtime, generation: int, pool: ThreadPoolExecutor) -> list[Agent]:
+    children = plan_generation(rt, generation)
+    open_ids = [c.id for c in children if c.status == "running"]
+    if open_ids and len(open_ids) < len(children):
+        rt.emit("generation_resumed", generation=generation, open=open_ids)
+    _wait_for(rt, {pool.submit(self_improve, rt, cid): cid for cid in open_ids})
+    children = rt.archive.agents(rt.run_id, generation=generation)
+    if all(c.status != "running" for c in children):
+        rt.emit("generation_finished", generation=generation, filed=sum(c.status == "valid" for c in children),
+                best=max((c.score or 0.0 for c in candidates(rt)), default=0.0))
+    return children
+
+
+def _wait_for(rt: Runtime, futures: dict[Future[Agent], int]) -> None:
+    """Wait for the attempts, in short slices: a plain future.result() would block the main thread
+    in a lock that a signal delivered to a worker thread does not wake. After a forced stop, an
+    attempt that does not end within a bound is left behind (it resumes with the run)."""
+    pending = set(futures)
+    while pending:
+        _, pending = wait(pending, timeout=1.0)
+        # The watchdog gave up on an attempt stuck outside any container: do not wait for it.
+        pending = {f for f in pending if not (rt.is_stalled(futures[f]) and futures[f] not in rt.in_flight())}
+        if rt.interrupted and rt.stop.since is not None:
+            if time.monotonic() - rt.stop.since > rt.config.loop.stop_grace_s + ABANDON_AFTER_FORCED_STOP_S:
+                return
+
+
+def budget_stop_reason(rt: Runtime) -> str | None:
+    if rt.budget.exhausted:
+        return rt.budget.summary()
+    cap = rt.config.budget.max_children
+    if cap is not None and rt.archive.count_attempts(rt.run_id) >= cap:
+        return f"children budget {cap} reached"
+    return wall_time_reason(rt)
+
+
+def _stop_for_budget(rt: Runtime) -> bool:
+    """Ask the run to stop when a budget is used up; True when the run is stopping for any reason."""
+    reason = budget_stop_reason(rt)
+    if reason and rt.stop.request(reason):
+        rt.emit("budget_exhausted", run=rt.run_id, reason=reason, spent=rt.budget.spent, cap=rt.budget.cap)
+    return rt.stop.requested
 
 
 def evolve(rt: Runtime) -> None:
-    file_seed(rt)
-    done = max((a.generation for a in rt.archive.agents(rt.run_id)), default=0)
+    """The outer loop. Ends normally when its generations are done; raises RunStopped when a signal,
+    a budget or an outage stopped it first (the run is then resumable as it stands)."""
     pool = ThreadPoolExecutor(max_workers=rt.config.loop.workers, thread_name_prefix="dgm-worker")
     try:
-        for generation in range(done + 1, rt.config.loop.generations + 1):
+        if not _stop_for_budget(rt):
+            file_seed(rt)
+        for generation in range(1, rt.config.loop.generations + 1):
+            if _stop_for_budget(rt) or rt.stop.requested:
+                break
             run_generation(rt, generation, pool)
-            if rt.budget.exhausted:
-                raise BudgetExhausted(rt.budget.summary())
+        if rt.budget.exhausted:  # the cap cut off the last generation: say so rather than "finished"
+            _stop_for_budget(rt)
     finally:
-        # On Ctrl-C do not wait for in-flight attempts here: the caller removes their containers,
-        # which ends them; their rows stay "running" and a resume records them as interrupted.
+        # Queued attempts that never started stay open in the archive; a resume runs them.
         pool.shutdown(wait=False, cancel_futures=True)
+    if rt.stop.requested:
+        raise RunStopped(rt.stop.reason or "stopped", rt.stop.by_signal)
 
 
 # -- wiring ---------------------------------------------------------------------------------------
@@ -106,14 +176,13 @@ def _open_run(archive: Archive, config: RunConfig, resume: bool) -> int:
         return archive.create_run(config.name, config.model_dump_json(), __version__).id
     if not resume:
         raise DgmError(f"{config.run_dir} already holds run '{existing.name}'; pass --resume to continue it or pick a new --run-dir")
-    for agent in archive.agents(existing.id, statuses=["running"]):
-        # An attempt cut off by a crash: recorded, never silently dropped.
-        archive.update_agent(agent.id, status="failed", reason="interrupted (the run process stopped)")
+    # Attempts cut off by a crash or a stop stay "running": the loop carries each on from its last step.
     archive.set_run_status(existing.id, "running")
     return existing.id
 
 
-def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resume: bool = False) -> Runtime:
+def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resume: bool = False,
+                  stop: StopRequest | None = None) -> Runtime:
     # Cheap checks first, so bad input fails in a second with one line.
     benchmark = load_benchmark(config.evaluation)
     if config.evaluation.benchmark == "swebench" and config.evaluation.swebench_grader == "official":
@@ -122,22 +191,35 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
         require_official_grader()
     ModelClient(config.model, config.api_key(), None).check_reachable()
     client = docker_client()
-    cleanup_leftovers(client)
-    config.run_dir.mkdir(parents=True, exist_ok=True)
+    lock = RunLock(config.run_dir).acquire()  # one process per run directory
+    stack.callback(lock.release)
+    repaired = repair(config.run_dir)
+    removed = cleanup_leftovers(client)
     archive = Archive(config.database_url)
     stack.callback(archive.close)
     run_id = _open_run(archive, config, resume)
     sandbox = DockerSandbox(client, config.sandbox, labels={"dgm.run": str(run_id), "dgm.run_dir": str(config.run_dir.resolve())})
     stack.callback(sandbox.close)
-    # On resume the cap counts what the run has already spent.
-    budget = Budget(cap=config.budget.max_cost_usd, spent=archive.cost(run_id=run_id))
+    # On resume the caps count what the run has already spent.
+    budget = Budget(cap=config.budget.max_cost_usd, spent=archive.cost(run_id=run_id),
+                    token_cap=config.budget.max_tokens, tokens_spent=archive.tokens(run_id=run_id))
     models = ModelClient(config.model, config.api_key(), archive, budget, config.budget.assumed_max_output_tokens)
+    stack.callback(models.cancel)
     rt = Runtime(
         config=config, archive=archive, run_id=run_id, repo=AgentRepo(config.run_dir / "agents.git"),
         sandbox=sandbox, models=models, tasks=benchmark.tasks, first_stage=benchmark.first_stage,
         grade_cache=GradeCache() if config.evaluation.grade_cache else None, budget=budget,
-        on_event=on_event, rng=random.Random(config.loop.seed),
+        on_event=on_event, stop=stop or StopRequest(), active_before=previous_active_s(config.run_dir),
     )
+    models.on_event = lambda kind, data: rt.emit(kind, **data)
+    models.on_call = lambda ctx: rt.touch(ctx.agent_id)
+    if resume:
+        open_attempts = [a.id for a in archive.agents(run_id, statuses=["running"])]
+        rt.emit("run_resumed", run=run_id, repaired=repaired, containers_removed=removed, open_attempts=open_attempts,
+                attempts_done=archive.count_attempts(run_id) - len(open_attempts))
+    # Older versions of our own images (label dgm.managed only) go; nothing else on the host is touched.
+    prune_outdated_images(client, keep={config.sandbox.image, *(t.image for t in benchmark.tasks if t.image)},
+                          log=lambda msg: rt.emit("benchmark_setup", message=msg))
     prepare_images(sandbox, benchmark, log=lambda msg: rt.emit("benchmark_setup", message=msg))
     if config.evaluation.check_suite:
         rt.tasks, _ = vet(sandbox, benchmark, config.loop.workers, rt.grade_cache or GradeCache(), rt.emit)
@@ -146,28 +228,51 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
     return rt
 
 
-def run_dgm(config: RunConfig, on_event: EventSink = lambda kind, data: None, resume: bool = False) -> int:
-    """Run (or resume) a whole DGM run; returns the run id. The library entry point behind `dgm run`."""
+def run_dgm(config: RunConfig, on_event: EventSink = lambda kind, data: None, resume: bool = False,
+            stop: StopRequest | None = None) -> int:
+    """Run (or resume) a whole DGM run; returns the run id. The library entry point behind `dgm run`.
+
+    Raises RunStopped when a signal, a budget or an outage stopped it early (its status and reason
+    are recorded first; it is resumable); a budget stop is returned normally, as a reason to stop."""
     with ExitStack() as stack:
         if config.demo:
             from dgm.demo import demo_config
 
             config = demo_config(config, stack)
-        rt = build_runtime(config, stack, on_event, resume)
+        rt = build_runtime(config, stack, on_event, resume, stop)
+        watchdog = Watchdog(rt).start()
         try:
             evolve(rt)
-        except BudgetExhausted as exc:
-            # A reason to stop, not a failure: the run is consistent and resumable with a higher cap.
+        except RunStopped as exc:
+            _mark_open_attempts(rt)
             rt.archive.set_run_status(rt.run_id, "stopped", str(exc))
-            rt.emit("budget_exhausted", run=rt.run_id, reason=str(exc), spent=rt.budget.spent, cap=rt.budget.cap)
+            rt.emit("run_stopped", run=rt.run_id, reason=str(exc), spent=rt.budget.spent)
+            if exc.by_signal:
+                raise
             return rt.run_id
-        except BaseException as exc:
-            status = "stopped" if isinstance(exc, KeyboardInterrupt) else "failed"
-            rt.archive.set_run_status(rt.run_id, status, f"{type(exc).__name__}: {exc}"[:500])
+        except KeyboardInterrupt:
+            # A second signal: stop at once. Attempts in flight stay open and resume with the run.
+            rt.shut_down()
+            _mark_open_attempts(rt)
+            reason = f"{rt.stop.reason}, then stopped at once by a second signal" if rt.stop.reason else "interrupted"
+            rt.archive.set_run_status(rt.run_id, "stopped", reason)
+            rt.emit("run_stopped", run=rt.run_id, reason=reason, spent=rt.budget.spent)
             raise
+        except BaseException as exc:
+            rt.archive.set_run_status(rt.run_id, "failed", f"{type(exc).__name__}: {exc}"[:500])
+            raise
+        finally:
+            rt.shut_down()
+            watchdog.stop()
         rt.archive.set_run_status(rt.run_id, "finished")
         rt.emit("run_finished", run=rt.run_id)
         return rt.run_id
+
+
+def _mark_open_attempts(rt: Runtime) -> None:
+    for agent in rt.archive.agents(rt.run_id, statuses=["running"]):
+        if not agent.reason:
+            rt.archive.update_agent(agent.id, reason="not started before the run stopped; runs on resume")
 
 
 def run_dir_archive(run_dir: Path) -> Archive:

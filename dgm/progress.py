@@ -25,7 +25,16 @@ class ProgressDisplay:
         self.counts = {"valid": 0, "rejected": 0, "failed": 0}
         self.best = 0.0
         self.tasks_graded = 0
-        self.cost = 0.0
+        self.cost = 0.0  # of finished attempts (until the first heartbeat brings the live figure)
+        self.cap: float | None = config.budget.max_cost_usd
+        self.state = "starting"
+        self.retries = 0
+        self.finished_here = 0  # attempts finished in this session: the ETA's rate
+        self.first_attempt_at: float | None = None
+        self.planned_total = config.loop.generations * config.loop.parents_per_generation
+        if config.budget.max_children is not None:
+            self.planned_total = min(self.planned_total, config.budget.max_children)
+        self.finished_total = 0
         self._lock = threading.Lock()
         self._live = Live(self._render(), console=console, refresh_per_second=2, transient=True)
 
@@ -42,10 +51,17 @@ class ProgressDisplay:
                 self.generation = data["generation"]
             elif kind == "attempt_started":
                 self.in_flight.add(data["agent"])
+                self.state = "running"
+                if self.first_attempt_at is None:
+                    self.first_attempt_at = time.monotonic()
+            elif kind == "attempt_interrupted":
+                self.in_flight.discard(data["agent"])
             elif kind == "attempt_finished":
                 self.in_flight.discard(data["agent"])
                 self.cost += data.get("cost", 0.0)
                 self.counts[data["status"]] = self.counts.get(data["status"], 0) + 1
+                self.finished_here += 1
+                self.finished_total += 1
                 why = f" ({data['reason']})" if data.get("reason") else ""
                 self.console.print(f"gen {self.generation}: agent {data['agent']} (parent {data['parent']}) {data['status']}{why}",
                                    highlight=False, markup=False)
@@ -66,13 +82,44 @@ class ProgressDisplay:
                 self.console.print(f"left out {len(data['dropped'])} broken task(s); see `dgm bench check`", highlight=False)
             elif kind == "budget_exhausted":
                 self.console.print(f"stopping: {data['reason']}", highlight=False, markup=False)
+            elif kind == "heartbeat":
+                self.cost, self.cap, self.state = data["spent_usd"], data["cap_usd"], data["state"]
+            elif kind == "model_retry":
+                self.retries += 1
+            elif kind == "endpoint_down":
+                self.state = "paused"
+                self.console.print(f"model endpoint down ({data.get('error')}): paused, probing until it is back",
+                                   highlight=False, markup=False)
+            elif kind == "endpoint_up":
+                self.state = "running"
+                self.console.print(f"model endpoint back after {data.get('down_s', 0):.0f} s: resuming", highlight=False)
+            elif kind == "attempt_stalled":
+                self.console.print(f"watchdog: agent {data['agent']} made no progress for {data['idle_s']:.0f} s; killed",
+                                   highlight=False, markup=False)
+            elif kind == "stop_forced":
+                self.console.print(f"grace period over: ending {len(data['in_flight'])} attempt(s) in flight now", highlight=False)
+            elif kind == "run_resumed":
+                self.finished_total = max(0, data.get("attempts_done", 0))
+                self.console.print(f"resuming run {data['run']}: {len(data['open_attempts'])} open attempt(s) continue"
+                                   + (f"; repaired: {', '.join(data['repaired'])}" if data["repaired"] else ""),
+                                   highlight=False, markup=False)
             elif kind == "benchmark_setup":
                 self.console.print(data["message"], highlight=False, markup=False)
             self._live.update(self._render())
 
+    def eta_s(self) -> float | None:
+        """Remaining attempts at this session's pace (None until one has finished)."""
+        if not self.finished_here or self.first_attempt_at is None:
+            return None
+        rate = self.finished_here / max(1e-6, time.monotonic() - self.first_attempt_at)
+        return max(0, self.planned_total - self.finished_total) / rate
+
     def _render(self) -> Table:
         table = Table.grid(padding=(0, 2))
         elapsed = time.monotonic() - self.started
+        eta = self.eta_s()
+        state = {"paused": "[red]paused: endpoint down[/]", "stopping": "[yellow]stopping[/]"}.get(self.state, "")
+        spend = f"${self.cost:.4f}" + (f" of ${self.cap:.2f} cap" if self.cap is not None else "")
         table.add_row(
             f"[bold]dgm[/] {self.config.name}{' [yellow](demo: scripted model)[/]' if self.config.demo else ''}",
             f"generation {self.generation}/{self.config.loop.generations}",
@@ -80,7 +127,17 @@ class ProgressDisplay:
             f"filed {self.counts['valid']} rejected {self.counts['rejected']} failed {self.counts['failed']}",
             f"best {self.best:.2f}",
             f"tasks graded {self.tasks_graded}",
-            f"${self.cost:.4f} (finished attempts)",
-            f"{elapsed:.0f}s",
+            spend,
+            *([f"retries {self.retries}"] if self.retries else []),
+            f"{elapsed:.0f}s" + (f", ETA {_short(eta)}" if eta is not None else ""),
+            *([state] if state else []),
         )
         return table
+
+
+def _short(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.1f}h"

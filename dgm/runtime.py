@@ -26,6 +26,41 @@ from sandbox.container import DockerSandbox
 EventSink = Callable[[str, dict[str, Any]], None]
 
 
+class Interrupted(Exception):
+    """The run is being stopped under this attempt: it stays open and continues on resume."""
+
+
+class Stalled(Exception):
+    """The watchdog killed this attempt: it made no progress for longer than its limit."""
+
+
+@dataclass
+class StopRequest:
+    """Why the run should stop taking new work (a signal, a budget, an outage), and since when.
+
+    Created before the run (the CLI's signal handler holds it) and shared with the loop."""
+
+    reason: str | None = None
+    since: float | None = None  # time.monotonic() of the first request
+    by_signal: bool = False
+    _event: threading.Event = field(default_factory=threading.Event, init=False)
+
+    def request(self, reason: str, by_signal: bool = False) -> bool:
+        """Ask the run to stop; True the first time (later requests keep the first reason)."""
+        if self._event.is_set():
+            return False
+        self.reason, self.since, self.by_signal = reason, time.monotonic(), by_signal
+        self._event.set()
+        return True
+
+    @property
+    def requested(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, timeout: float) -> bool:
+        return self._event.wait(timeout)
+
+
 @dataclass
 class Runtime:
     config: RunConfig
@@ -39,9 +74,19 @@ class Runtime:
     grade_cache: GradeCache | None = None
     budget: Budget = field(default_factory=lambda: Budget(cap=None))
     on_event: EventSink = lambda kind, data: None
-    rng: random.Random = field(default_factory=random.Random)
-    _rng_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    stop: StopRequest = field(default_factory=StopRequest)
     _events_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    # The watchdog's view of attempts in flight: agent id -> monotonic time of its last progress.
+    _progress: dict[int, float] = field(default_factory=dict, init=False)
+    _stalled: set[int] = field(default_factory=set, init=False)
+    _progress_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    last_event: dict[str, Any] = field(default_factory=dict, init=False)
+    active_before: float = 0.0  # active seconds of the run's earlier sessions (the wall-time budget)
+    session_start: float = field(default_factory=time.monotonic, init=False)
+
+    @property
+    def active_s(self) -> float:
+        return self.active_before + time.monotonic() - self.session_start
 
     @property
     def run_dir(self) -> Path:
@@ -51,10 +96,65 @@ class Runtime:
     def tasks_by_id(self) -> dict[str, Task]:
         return {t.id: t for t in self.tasks}
 
-    def child_rng(self) -> random.Random:
-        """An independent RNG per attempt, drawn from the run's seeded RNG under a lock."""
-        with self._rng_lock:
-            return random.Random(self.rng.getrandbits(64))
+    def rng(self, *scope: object) -> random.Random:
+        """A seeded RNG for one decision (a generation's parents, an attempt's target). Derived from
+        the run's seed and the scope alone, so a resumed run makes the same choices it would have."""
+        return random.Random(":".join(map(str, (self.config.loop.seed, *scope))))
+
+    # -- attempts in flight: progress for the watchdog, interruption by a stop ------------------
+    def started(self, agent_id: int) -> None:
+        with self._progress_lock:
+            self._progress[agent_id] = time.monotonic()
+
+    def touch(self, agent_id: int | None) -> None:
+        """The attempt did something (a model call, a container, a step): it is not stalled."""
+        with self._progress_lock:
+            if agent_id in self._progress:
+                self._progress[agent_id] = time.monotonic()
+
+    def ended(self, agent_id: int) -> None:
+        with self._progress_lock:
+            self._progress.pop(agent_id, None)
+
+    def idle_attempts(self, limit_s: float) -> list[tuple[int, float]]:
+        """(agent, idle seconds) of attempts in flight with no progress for longer than limit_s."""
+        now = time.monotonic()
+        with self._progress_lock:
+            return [(a, now - t) for a, t in self._progress.items() if now - t > limit_s and a not in self._stalled]
+
+    def in_flight(self) -> list[int]:
+        with self._progress_lock:
+            return sorted(self._progress)
+
+    def mark_stalled(self, agent_id: int) -> None:
+        with self._progress_lock:
+            self._stalled.add(agent_id)
+
+    def is_stalled(self, agent_id: int) -> bool:
+        with self._progress_lock:
+            return agent_id in self._stalled
+
+    def check(self, agent_id: int) -> None:
+        """Raise if this attempt's work can no longer be trusted: the watchdog killed it, or the run
+        is being stopped and its containers were removed. Called after every container step, so a
+        result from a killed container is never recorded."""
+        if self.is_stalled(agent_id):
+            raise Stalled(self.stall_reason())
+        if self.interrupted:
+            raise Interrupted("the run was stopped")
+
+    def shut_down(self) -> None:
+        """End every attempt in flight now: remove their containers, close the model channel."""
+        self.sandbox.close()
+        self.models.cancel()
+
+    def stall_reason(self) -> str:
+        return f"stalled: no progress for over {self.config.loop.attempt_stall_s:.0f} s (killed by the watchdog)"
+
+    @property
+    def interrupted(self) -> bool:
+        """The run's containers and model channel are being shut down: results now are meaningless."""
+        return self.sandbox.closed or self.models.cancelled or self.models.gave_up
 
     def gateway(self, agent_id: int | None, task_id: str | None, purpose: str) -> Gateway:
         ctx = self.call_context(agent_id, task_id, purpose)
@@ -88,4 +188,11 @@ class Runtime:
         record = {"t": round(time.time(), 3), "event": kind, **data}
         with self._events_lock, open(self.run_dir / "events.jsonl", "a") as log:
             log.write(json.dumps(record, default=str) + "\n")
+        self.last_event = record
+        if isinstance(data.get("agent"), int):
+            self.touch(data["agent"])
         self.on_event(kind, record)
+
+    def notify(self, kind: str, **data: Any) -> None:
+        """Status for the live display only (e.g. the heartbeat): not an event worth logging."""
+        self.on_event(kind, {"t": round(time.time(), 3), "event": kind, **data})

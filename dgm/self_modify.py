@@ -2,7 +2,8 @@
 own code in the sandbox, commit the result as the child, gate it, evaluate it, file it.
 
 Every attempt leaves an agent row: filed (valid), rejected with its reason, or failed with the
-error. Nothing is dropped.
+error. Nothing is dropped. An attempt cut off by a stop or a crash stays "running" with its steps so
+far, and the resumed run carries it on from there.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from archive_db import Agent
 from archive_db.schema import utcnow
 from dgm.agent_run import run_agent
 from dgm.budget import BudgetExhausted
-from dgm.diagnose import DiagnosisError, build_messages, choose_target, diagnose, self_modify_problem
+from dgm.diagnose import Diagnosis, DiagnosisError, build_messages, choose_target, diagnose, self_modify_problem
+from dgm.errors import ContextOverflow, EndpointDown
 from dgm.evaluate import evaluate_agent
 from dgm.patches import patch_stats
-from dgm.runtime import Runtime
+from dgm.runtime import Interrupted, Runtime, Stalled
 from dgm.validate import validate_agent
 
 
@@ -28,67 +30,68 @@ class Rejected(Exception):
     """The child is not filed; the message says why (it is stored as the agent's reason)."""
 
 
-def self_improve(rt: Runtime, parent_id: int, generation: int) -> Agent:
-    parent = rt.archive.get_agent(parent_id)
-    child = rt.archive.add_agent(run_id=rt.run_id, parent_id=parent_id, generation=generation, status="running")
-    rt.emit("attempt_started", agent=child.id, parent=parent_id, generation=generation)
+def self_improve(rt: Runtime, child_id: int) -> Agent:
+    """Carry one planned attempt (its row made when its generation was planned) to a final status.
+
+    Every step commits its result to the archive before the next starts (target, diagnosis, commit,
+    each evaluation), and a resumed attempt starts from the first step it has no result for.
+    """
+    child = rt.archive.get_agent(child_id)
+    if rt.stop.requested or rt.budget.exhausted:
+        return child  # queued when the run began to stop: it stays open and runs on resume
+    resumed = bool(child.target_task)
+    rt.started(child_id)
+    rt.emit("attempt_started", agent=child_id, parent=child.parent_id, generation=child.generation, resumed=resumed)
     status, reason = "valid", None
     try:
-        _attempt(rt, parent, child.id)
+        _attempt(rt, rt.archive.get_agent(child.parent_id), child)
+    except Interrupted as exc:
+        # Not a verdict on the child: the attempt stays open and continues when the run resumes.
+        rt.archive.update_agent(child_id, reason=f"interrupted ({exc}); continues on resume")
+        rt.emit("attempt_interrupted", agent=child_id, parent=child.parent_id)
+        return rt.archive.get_agent(child_id)
     except Rejected as exc:
         status, reason = "rejected", str(exc)
-    except BudgetExhausted as exc:
+    except (BudgetExhausted, Stalled, ContextOverflow) as exc:
         status, reason = "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - an attempt's failure must never end the run
         status, reason = "failed", f"{type(exc).__name__}: {exc}"
-        if rt.sandbox.closed:  # its containers were removed because the run is being stopped
-            reason = f"interrupted (the run was stopped): {reason}"
+        if rt.is_stalled(child_id):  # its container was removed under it by the watchdog
+            reason = rt.stall_reason()
         (rt.run_dir / "logs").mkdir(exist_ok=True)
-        (rt.run_dir / "logs" / f"agent-{child.id}-error.txt").write_text(traceback.format_exc())
-    if status == "rejected" and rt.sandbox.closed:
-        # The run is being stopped: its model server and containers are going away under this attempt,
-        # so a rejection now (e.g. "diagnosis call failed") says nothing about the child.
-        status, reason = "failed", f"interrupted (the run was stopped): {reason}"
-    cost = rt.archive.cost(agent_id=child.id)
-    rt.archive.update_agent(child.id, status=status, reason=reason, cost_usd=cost, finished_at=utcnow())
-    rt.emit("attempt_finished", agent=child.id, parent=parent_id, status=status, reason=reason, cost=cost)
-    return rt.archive.get_agent(child.id)
+        (rt.run_dir / "logs" / f"agent-{child_id}-error.txt").write_text(traceback.format_exc())
+    finally:
+        rt.ended(child_id)
+    if rt.interrupted and not rt.is_stalled(child_id):
+        # The run is being stopped: its model server and containers are going away under this
+        # attempt, so this outcome (e.g. "diagnosis call failed") says nothing about the child.
+        rt.archive.update_agent(child_id, reason="interrupted (the run was stopped); continues on resume")
+        rt.emit("attempt_interrupted", agent=child_id, parent=child.parent_id)
+        return rt.archive.get_agent(child_id)
+    cost = rt.archive.cost(agent_id=child_id)
+    if rt.archive.finish_agent(child_id, status=status, reason=reason, cost_usd=cost, finished_at=utcnow()):
+        rt.emit("attempt_finished", agent=child_id, parent=child.parent_id, status=status, reason=reason, cost=cost)
+    return rt.archive.get_agent(child_id)
 
 
-def _attempt(rt: Runtime, parent: Agent, child_id: int) -> None:
-    rng = rt.child_rng()
+def _attempt(rt: Runtime, parent: Agent, child: Agent) -> None:
+    child_id = child.id
     evaluations = rt.archive.evaluations(parent.id)
-    target = choose_target(evaluations, rng)
-    rt.archive.update_agent(child_id, target_task=target)
+    target = child.target_task or choose_target(evaluations, rt.rng("attempt", child_id))
+    rt.archive.update_agent(child_id, target_task=target, reason=None)
     with rt.workdir(f"attempt-{child_id}") as work:
         parent_code = rt.repo.export(parent.commit, work / "parent")
-        try:
-            messages = build_messages(target, parent_code, evaluations, rt.tasks_by_id)
-            diagnosis = diagnose(rt.models, rt.call_context(child_id, target, "diagnose"), rt.config.model.diagnosis_model, messages)
-        except DiagnosisError as exc:
-            raise Rejected(f"diagnosis unusable: {exc}") from None
-        except openai.APIError as exc:
-            raise Rejected(f"diagnosis call failed: {type(exc).__name__}") from None
-        rt.archive.update_agent(child_id, diagnosis_json=diagnosis.model_dump_json())
-        rt.emit("diagnosed", agent=child_id, target=target, proposal=diagnosis.improvement_proposal[:200])
+        if child.diagnosis_json:
+            diagnosis = Diagnosis.model_validate_json(child.diagnosis_json)
+        else:
+            diagnosis = _diagnose(rt, child_id, target, parent_code, evaluations)
+            rt.archive.update_agent(child_id, diagnosis_json=diagnosis.model_dump_json())
+            rt.emit("diagnosed", agent=child_id, target=target, proposal=diagnosis.improvement_proposal[:200])
 
-        editor = parent_code if rt.config.loop.self_improve else _seed_code(rt, work)
-        with rt.gateway(child_id, None, "self_modify") as gw:
-            outcome = run_agent(rt.sandbox, rt.config, editor, parent_code, self_modify_problem(diagnosis), gw,
-                                work / "self_modify", labels={"dgm.agent": str(child_id), "dgm.role": "self_modify"})
-        rt.archive.update_agent(child_id, transcript_json=json.dumps(outcome.transcript))
-        if rt.budget.refused(child_id, None):
-            raise BudgetExhausted(rt.budget.summary())  # a self-edit cut off by the cap is not a child
-        if not outcome.patch.strip() or outcome.repo_after is None:
-            raise Rejected("empty self-edit" + (f" ({outcome.error})" if outcome.error else ""))
-
-        commit = rt.repo.commit_tree(outcome.repo_after, parent.commit, f"agent {child_id}: {diagnosis.improvement_proposal[:72]}")
-        rt.repo.pin(child_id, commit)
-        stats = patch_stats(outcome.patch)
-        rt.archive.update_agent(child_id, commit=commit, files_changed=stats.files, lines_added=stats.added, lines_removed=stats.removed)
-
+        commit = child.commit or _self_modify(rt, parent, child_id, diagnosis, parent_code, work)
         child_code = rt.repo.export(commit, work / "child")
         problem = validate_agent(rt.sandbox, child_code, rt.config.sandbox.grade_timeout_s)
+        rt.check(child_id)
         if problem:
             raise Rejected(problem)
         rt.emit("validated", agent=child_id)
@@ -99,6 +102,41 @@ def _attempt(rt: Runtime, parent: Agent, child_id: int) -> None:
             raise Rejected("the child no longer produces patches")
         if rt.config.loop.update == "keep_better" and summary.score < (parent.score or 0.0):
             raise Rejected(f"scored {summary.score:.2f}, below its parent's {parent.score or 0.0:.2f} (keep_better)")
+
+
+def _diagnose(rt: Runtime, child_id: int, target: str, parent_code: Path, evaluations: list) -> Diagnosis:
+    try:
+        messages = build_messages(target, parent_code, evaluations, rt.tasks_by_id)
+        return diagnose(rt.models, rt.call_context(child_id, target, "diagnose"), rt.config.model.diagnosis_model, messages)
+    except DiagnosisError as exc:
+        raise Rejected(f"diagnosis unusable: {exc}") from None
+    except ContextOverflow as exc:
+        raise Rejected(f"the diagnosis prompt does not fit the model's context: {exc}") from None
+    except EndpointDown as exc:
+        raise Interrupted(str(exc)) from None
+    except openai.APIError as exc:
+        raise Rejected(f"diagnosis call failed: {type(exc).__name__}") from None
+
+
+def _self_modify(rt: Runtime, parent: Agent, child_id: int, diagnosis: Diagnosis, parent_code: Path, work: Path) -> str:
+    """The editor agent (the parent itself, or the seed in the ablation) edits a copy of the parent's
+    code; the result is committed as the child. Returns the commit."""
+    editor = parent_code if rt.config.loop.self_improve else _seed_code(rt, work)
+    with rt.gateway(child_id, None, "self_modify") as gw:
+        outcome = run_agent(rt.sandbox, rt.config, editor, parent_code, self_modify_problem(diagnosis), gw,
+                            work / "self_modify", labels={"dgm.agent": str(child_id), "dgm.role": "self_modify"})
+    rt.check(child_id)
+    rt.archive.update_agent(child_id, transcript_json=json.dumps(outcome.transcript))
+    if rt.budget.refused(child_id, None):
+        raise BudgetExhausted(rt.budget.summary())  # a self-edit cut off by the cap is not a child
+    if not outcome.patch.strip() or outcome.repo_after is None:
+        raise Rejected("empty self-edit" + (f" ({outcome.error})" if outcome.error else ""))
+    commit = rt.repo.commit_tree(outcome.repo_after, parent.commit, f"agent {child_id}: {diagnosis.improvement_proposal[:72]}")
+    rt.repo.pin(child_id, commit)
+    stats = patch_stats(outcome.patch)
+    rt.archive.update_agent(child_id, commit=commit, files_changed=stats.files, lines_added=stats.added, lines_removed=stats.removed)
+    rt.emit("self_modified", agent=child_id, commit=commit, files=stats.files)
+    return commit
 
 
 def _seed_code(rt: Runtime, work: Path) -> Path:

@@ -178,6 +178,11 @@ class DockerSandbox:
         with self._lock:
             self._live.discard(container.id)
 
+    def remove_where(self, labels: dict[str, str]) -> int:
+        """Remove this sandbox's containers carrying all of ``labels`` (the watchdog's kill); their
+        runs end as if timed out. Returns how many were removed."""
+        return _remove_listed(self.client, {**self.labels, **labels})
+
     def close(self) -> None:
         """Refuse new containers and remove every one this process still has (atexit, interrupts)."""
         with self._lock:
@@ -227,19 +232,36 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
-def cleanup_leftovers(client: docker.DockerClient, everything: bool = False) -> int:
-    """Remove dgm containers whose owning process is gone (all of them with everything=True)."""
+def _listed(client: docker.DockerClient, labels: dict[str, str]) -> list[dict[str, Any]]:
+    # The low-level list: the high-level one inspects each container in turn, and fails on one that
+    # another thread or process removes in the meantime.
+    return client.api.containers(all=True, filters={"label": [f"{k}={v}" for k, v in labels.items()]})
+
+
+def _remove_listed(client: docker.DockerClient, labels: dict[str, str], keep: Any = lambda entry: False) -> int:
     removed = 0
-    for container in client.containers.list(all=True, filters={"label": f"{MANAGED_LABEL}=1"}):
-        owner = container.labels.get(OWNER_LABEL, "")
-        if not everything and owner.isdigit() and int(owner) != os.getpid() and _pid_alive(int(owner)):
-            continue
-        if not everything and owner.isdigit() and int(owner) == os.getpid():
+    for entry in _listed(client, labels):
+        if keep(entry):
             continue
         try:
-            container.remove(force=True)
+            client.api.remove_container(entry["Id"], force=True)
             removed += 1
         except (NotFound, APIError):
-            pass
+            pass  # gone already, or being removed by its owner
     return removed
 
+
+def remove_owned(client: docker.DockerClient) -> int:
+    """Remove every dgm container this process created: the last sweep before a hard exit, for one
+    whose creation was still on its way to the engine when the sandbox closed."""
+    return _remove_listed(client, {OWNER_LABEL: str(os.getpid())})
+
+
+def cleanup_leftovers(client: docker.DockerClient, everything: bool = False) -> int:
+    """Remove dgm containers whose owning process is gone (all of them with everything=True)."""
+
+    def keep(entry: dict[str, Any]) -> bool:
+        owner = (entry.get("Labels") or {}).get(OWNER_LABEL, "")
+        return not everything and owner.isdigit() and (int(owner) == os.getpid() or _pid_alive(int(owner)))
+
+    return _remove_listed(client, {MANAGED_LABEL: "1"}, keep)

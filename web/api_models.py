@@ -81,6 +81,8 @@ class Changes(BaseModel):
     changed: bool = Field(description="Whether the archive changed since the version passed as `since`.")
     events: list[dict[str, Any]] = Field(description="Event-log records after `offset` (the recent tail without one).")
     offset: int = Field(description="Pass back as `offset` to get only newer events.")
+    live: dict[str, Any] = Field(description="Whether a dgm process holds the run now; if so its pid, state "
+                                 "(running | paused | stopping | starting), heartbeat age, attempts in flight, spend and cap.")
 
 
 class CompareRun(BaseModel):

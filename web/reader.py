@@ -31,6 +31,8 @@ T = TypeVar("T")
 AGENT_SUMMARY = tuple(c for c in AGENT_TREE_COLUMNS if c != "run_id")
 EVALUATION_SUMMARY = ("id", "agent_id", "task_id", "stage", "resolved", "empty_patch", "duration_s", "error",
                       "agent_status", "patch_hash", "test_results_json", "exit_code", "grade_cached", "created_at")
+# Length columns and the texts they measure (archive_db.compressed: SQL cannot measure those texts).
+MEASURED = {"patch_chars": "patch", "transcript_chars": "transcript_json"}
 ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"  # datetimes are stored as naive UTC; the API speaks ISO 8601 with a Z
 
 
@@ -91,6 +93,14 @@ class RunReader:
         return [func.strftime(ISO_UTC, c).label(c.name) if isinstance(c.type, DateTime) else c
                 for c in table.columns if c.name in have and (names is None or c.name in names)]
 
+    def _sizes(self, table: Table) -> list[ColumnElement[Any]]:
+        """The lengths of a table's long texts (``patch_chars``, ``transcript_chars``). Since migration
+        0004 the texts may be stored compressed and their lengths are columns; an older archive's texts
+        are all plain, so SQLite measures them."""
+        have = {c.name for c in self._present(table)}
+        return [table.c[size] if size in have else func.coalesce(func.length(table.c[text]), 0).label(size)
+                for size, text in MEASURED.items() if text in table.c]
+
     def _rows(self, stmt: Any) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             result = conn.execute(stmt)
@@ -112,9 +122,8 @@ class RunReader:
         return self._rows(select(*cols).where(Agent.run_id == run_id).order_by(Agent.id))
 
     def agent(self, run_id: int, agent_id: int) -> dict[str, Any] | None:
-        cols = [c for c in self._present(Agent.__table__) if c.name != "transcript_json"]
-        length = func.coalesce(func.length(Agent.transcript_json), 0).label("transcript_chars")
-        rows = self._rows(select(*cols, length).where(Agent.run_id == run_id, Agent.id == agent_id))
+        cols = [c for c in self._present(Agent.__table__) if c.name not in ("transcript_json", *MEASURED)]
+        rows = self._rows(select(*cols, *self._sizes(Agent.__table__)).where(Agent.run_id == run_id, Agent.id == agent_id))
         return rows[0] if rows else None
 
     def agent_transcript(self, run_id: int, agent_id: int) -> str | None:
@@ -124,12 +133,11 @@ class RunReader:
     # -- evaluations ---------------------------------------------------------------------------
     def evaluations(self, agent_ids: list[int]) -> list[dict[str, Any]]:
         cols = self._present(Evaluation.__table__, EVALUATION_SUMMARY)
-        sizes = (func.length(Evaluation.patch).label("patch_chars"),
-                 func.coalesce(func.length(Evaluation.transcript_json), 0).label("transcript_chars"))
+        sizes = self._sizes(Evaluation.__table__)
         return self._rows(select(*cols, *sizes).where(Evaluation.agent_id.in_(agent_ids)).order_by(Evaluation.id))
 
     def evaluation(self, agent_id: int, evaluation_id: int) -> dict[str, Any] | None:
-        cols = [c for c in self._present(Evaluation.__table__) if c.name != "transcript_json"]
+        cols = [c for c in self._present(Evaluation.__table__) if c.name not in ("transcript_json", *MEASURED)]
         rows = self._rows(select(*cols).where(Evaluation.agent_id == agent_id, Evaluation.id == evaluation_id))
         return rows[0] if rows else None
 

@@ -1,10 +1,11 @@
 """A synthetic run directory of any size, for measuring the dashboard on big archives.
 
-It writes a real archive.sqlite (schema made by archive_db's migrations, rows through its engine)
-with a realistic mix: a seed, generations of parents picked score-proportionally from the archive,
-children that are valid, rejected (no score) or failed, a few still running, per-task evaluations
-with patches, test results and transcripts, and the model calls behind them. No agents.git: the
-agents have no commits, which the dashboard shows as "no code". Deterministic for a given seed.
+It writes a real archive.sqlite (schema made by archive_db's migrations, rows through its engine and
+column types, so long texts are compressed as a run's are) with a realistic mix: a seed, generations
+of parents picked score-proportionally from the archive, children that are valid, rejected (no
+score) or failed, a few still running, per-task evaluations with patches, test results and
+transcripts, and the model calls behind them. No agents.git: the agents have no commits, which the
+dashboard shows as "no code". Deterministic for a given seed.
 
     python benchmarks/perf/make_big_run.py RUN_DIR [--agents 5000] [--tasks 14] [--seed 0]
 """
@@ -46,6 +47,14 @@ def _diagnosis(rng: random.Random, task: str) -> str:
                        "problem_description": f"Improve the agent: {task}. " + _text(rng, 80)})
 
 
+def _measure(row: dict[str, Any]) -> dict[str, Any]:
+    """The length columns the ORM fills in (archive_db.schema): a Core insert must write them itself."""
+    for size, text in (("patch_chars", "patch"), ("transcript_chars", "transcript_json")):
+        if text in row:
+            row[size] = len(row[text] or "")
+    return row
+
+
 def _pick_parent(rng: random.Random, archive: list[tuple[int, float, float]]) -> tuple[int, float, float]:
     """(id, score, hidden skill) of a parent, drawn like score_child_prop without the child count."""
     weights = [1 / (1 + math.exp(-10 * (score - 0.5))) for _, score, _ in archive]
@@ -81,6 +90,7 @@ def make_big_run(run_dir: Path, n_agents: int = 5000, n_tasks: int = 14, seed: i
                                 "patch_hash": f"{rng.getrandbits(128):032x}", "test_output": _text(rng, 150),
                                 "test_results_json": json.dumps(tests), "transcript_json": _transcript(rng, 8, 50),
                                 "task_hash": "synthetic", "exit_code": 0 if ok else 1, "created_at": when})
+            _measure(evaluations[-1])
             calls.extend({"run_id": run.id, "agent_id": agent_id, "task_id": task, "purpose": "solve", "model": "synthetic-agent",
                           "prompt_tokens": rng.randint(2000, 30000), "completion_tokens": rng.randint(100, 2000),
                           "cost_usd": rng.uniform(0.001, 0.02), "latency_s": rng.uniform(1, 20), "created_at": when} for _ in range(3))
@@ -112,7 +122,7 @@ def make_big_run(run_dir: Path, n_agents: int = 5000, n_tasks: int = 14, seed: i
             calls.append({"run_id": run.id, "agent_id": agent_id, "task_id": target, "purpose": "diagnose", "model": "synthetic-diagnoser",
                           "prompt_tokens": rng.randint(10000, 60000), "completion_tokens": rng.randint(300, 1500),
                           "cost_usd": rng.uniform(0.02, 0.2), "latency_s": rng.uniform(5, 60), "created_at": clock})
-        agents.append(row)
+        agents.append(_measure(row))
 
     add(1, None, 0, "seed")
     generation = 0

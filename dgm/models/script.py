@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 BUILTIN_DEFAULT_TEXT = "(scripted model: no rule matched this request)"
-_SCRIPT_KEYS = {"default", "rule", "models"}
+_SCRIPT_KEYS = {"default", "rule", "models", "faults"}
 _RULE_KEYS = {"name", "match", "times", "delay", "hang", "reply", "replies", "error", "usage"}
 _MATCH_KEYS = {"contains", "last_contains", "system_contains", "not_contains", "regex", "turn",
                "has_tools", "model"}
 _REPLY_KEYS = {"content", "tool_calls", "usage", "finish_reason"}
 _TOOL_CALL_KEYS = {"name", "arguments", "arguments_raw"}
 _ERROR_KEYS = {"status", "message", "type", "code", "retry_after"}
+_FAULT_KEYS = {"rate", "seed", "kinds", "timeout_s", "models"}
+FAULT_KINDS = ("429", "500", "timeout", "malformed")
 _ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
                 404: "not_found_error", 429: "rate_limit_error"}
 
@@ -92,10 +94,22 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Faults:
+    """Random faults injected instead of a request's scripted answer (the `[faults]` table)."""
+
+    rate: float  # probability that a request gets a fault, 0..1
+    seed: int = 0  # the fault sequence (which requests, which kind) is reproducible per seed
+    kinds: tuple[str, ...] = FAULT_KINDS
+    timeout_s: float = 30.0  # how long a "timeout" fault holds the connection before dropping it
+    models: tuple[str, ...] = ()  # only requests for these models get faults; empty: all
+
+
+@dataclass(frozen=True)
 class Script:
     rules: tuple[Rule, ...]
     default: Reply
     models: tuple[str, ...]  # what GET /v1/models lists
+    faults: Faults | None = None
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -147,7 +161,28 @@ def _parse_script(data: dict[str, Any]) -> Script:
     models = _str_list(data.get("models", []), "models")
     if not models:
         models = tuple(dict.fromkeys(r.match.model for r in rules if r.match.model)) or ("scripted",)
-    return Script(rules, default, models)
+    faults = _parse_faults(data["faults"], "faults") if "faults" in data else None
+    return Script(rules, default, models, faults)
+
+
+def _parse_faults(raw: Any, where: str) -> Faults:
+    _check_keys(_typed(raw, dict, where), _FAULT_KEYS, where)
+    if "rate" not in raw:
+        raise ValueError(f"{where}.rate: required, a number from 0 to 1")
+    rate = float(_typed(raw["rate"], (int, float), f"{where}.rate"))
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"{where}.rate: must be from 0 to 1, got {rate:g}")
+    kinds = _str_list(raw.get("kinds", list(FAULT_KINDS)), f"{where}.kinds")
+    unknown = [k for k in kinds if k not in FAULT_KINDS]
+    if unknown or not kinds:
+        raise ValueError(f"{where}.kinds: must be a non-empty subset of {', '.join(FAULT_KINDS)}"
+                         + (f", got {unknown[0]!r}" if unknown else ""))
+    timeout_s = float(_typed(raw.get("timeout_s", 30.0), (int, float), f"{where}.timeout_s"))
+    if timeout_s <= 0:
+        raise ValueError(f"{where}.timeout_s: must be positive")
+    return Faults(rate=rate, seed=_typed(raw.get("seed", 0), int, f"{where}.seed"),
+                  kinds=tuple(dict.fromkeys(kinds)), timeout_s=timeout_s,
+                  models=_str_list(raw.get("models", []), f"{where}.models"))
 
 
 def _parse_rule(raw: Any, where: str) -> Rule:

@@ -3,7 +3,8 @@
 Production code talks to it with the `openai` package like to any OpenAI-compatible endpoint and never
 knows it is a script, so the request and response handling is exercised for real. The rules live in
 `script.py`; this module serves them (stdlib `http.server`, one thread per connection) and keeps the
-per-server state: how often each rule answered, the rotation of `replies`, the requests received.
+per-server state: how often each rule answered, the rotation of `replies`, the requests received,
+and the injected faults with what was served (`stats()`).
 
     python -m dgm.models.scripted SCRIPT.toml [--host 127.0.0.1] [--port 8000]
 """
@@ -14,21 +15,24 @@ import argparse
 import itertools
 import json
 import math
+import random
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from dgm.models.script import ErrorReply, Reply, Rule, Script, load_script, message_text
+from dgm.models.script import ErrorReply, Reply, Rule, Script, ToolCall, load_script, message_text
 
 __all__ = ["ScriptedModelServer", "load_script"]
 MAX_BODY = 32 * 1024 * 1024
 STREAM_PIECE = 16  # characters of content per stream chunk, so clients really have to reassemble
+TRUNCATED_CALL = ToolCall("bash", '{"command": ')  # the malformed fault's tool call for a reply without one
 
 
 class ScriptedModelServer:
@@ -42,6 +46,11 @@ class ScriptedModelServer:
         self._lock = threading.Lock()
         self._hits: dict[str, int] = {}
         self._ids = itertools.count(1)
+        faults = self.script.faults
+        self._fault_rng = random.Random(faults.seed if faults else 0)
+        self._faults: dict[str, int] = dict.fromkeys(faults.kinds if faults else (), 0)
+        self._completions = 0
+        self._usage: dict[str, dict[str, int]] = {}
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._httpd: _HTTPServer | None = None
@@ -95,18 +104,51 @@ class ScriptedModelServer:
         with self._lock:
             return self._hits.get(rule_name, 0)
 
-    def _choose(self, body: dict[str, Any]) -> tuple[Rule | None, int]:
-        """The first matching rule with `times` left, and its 0-based use count, claimed atomically."""
+    def stats(self) -> dict[str, Any]:
+        """What was served: `faults` {kind: count}, `completions` (200 answers) and `usage_by_model`
+        {model: {prompt_tokens, completion_tokens}} summed over those answers."""
+        with self._lock:
+            return {"faults": dict(self._faults), "completions": self._completions,
+                    "usage_by_model": {m: dict(u) for m, u in self._usage.items()}}
+
+    def _draw_fault(self, body: dict[str, Any]) -> str | None:
+        """The fault this request gets, if any: one seeded draw per eligible request, in arrival order."""
+        faults = self.script.faults
+        if faults is None or faults.rate <= 0 or (faults.models and body.get("model") not in faults.models):
+            return None
+        with self._lock:
+            if self._fault_rng.random() >= faults.rate:
+                return None
+            return self._fault_rng.choice(faults.kinds)
+
+    def _count_fault(self, kind: str, body: dict[str, Any] | None = None) -> None:
+        """Count a fault served; `body`: it replaced the answer, so it is recorded here, not by a rule."""
+        with self._lock:
+            self._faults[kind] += 1
+            if body is not None:
+                self.requests.append({**body, "rule": "fault", "fault": kind})
+
+    def _served(self, completion: dict[str, Any]) -> None:
+        with self._lock:
+            self._completions += 1
+            usage = self._usage.setdefault(completion["model"], {"prompt_tokens": 0, "completion_tokens": 0})
+            for key in usage:
+                usage[key] += int(completion["usage"].get(key) or 0)
+
+    def _choose(self, body: dict[str, Any], fault: str | None = None) -> tuple[Rule | None, int]:
+        """The first matching rule with `times` left, and its 0-based use count, claimed atomically.
+        A `fault` (malformed) is noted on the request when the rule replies, the only case it applies."""
         with self._lock:
             for rule in self.script.rules:
                 used = self._hits.get(rule.name, 0)
                 if (rule.times is None or used < rule.times) and rule.match.holds(body):
                     self._hits[rule.name] = used + 1
-                    self.requests.append({**body, "rule": rule.name})
+                    noted = {"fault": fault} if fault and rule.replies else {}
+                    self.requests.append({**body, "rule": rule.name, **noted})
                     return rule, used
             used = self._hits.get("default", 0)
             self._hits["default"] = used + 1
-            self.requests.append({**body, "rule": "default"})
+            self.requests.append({**body, "rule": "default", **({"fault": fault} if fault else {})})
             return None, used
 
     def _wait(self, rule: Rule) -> bool:
@@ -167,7 +209,13 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         owner = self.server.owner
-        rule, used = owner._choose(body)
+        fault = owner._draw_fault(body)
+        if fault in ("429", "500", "timeout"):
+            # Instead of the rule's answer, which stays unused: the retried request gets it.
+            owner._count_fault(fault, body)
+            self._send_fault(fault)
+            return
+        rule, used = owner._choose(body, fault)
         if rule is not None and owner._wait(rule):
             self.close_connection = True  # stopped while waiting: hang up without an answer
             return
@@ -175,12 +223,25 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(rule.error.status, rule.error.message, rule.error.type, rule.error)
             return
         reply = rule.replies[used % len(rule.replies)] if rule is not None else owner.script.default
+        if fault == "malformed":  # a real, billed answer: the rule's answer is used up
+            owner._count_fault(fault)
+            reply = malformed(reply)
         completion = build_completion(body, reply, owner._next_id)
+        owner._served(completion)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             self._send_stream(stream_chunks(completion, include_usage))
         else:
             self._send_json(200, completion)
+
+    def _send_fault(self, kind: str) -> None:
+        if kind == "429":
+            self._send_error(429, "scripted fault: rate limited", "rate_limit_error", ErrorReply(429, "", "", retry_after=0))
+        elif kind == "500":
+            self._send_error(500, "scripted fault: internal server error", "server_error")
+        else:  # "timeout": hold the connection, then drop it without an answer
+            self.server.owner._stopping.wait(self.server.owner.script.faults.timeout_s)  # type: ignore[union-attr]
+            self.close_connection = True
 
     def _route(self) -> str:
         path = self.path.split("?", 1)[0].rstrip("/")
@@ -232,6 +293,23 @@ class _Handler(BaseHTTPRequestHandler):
             data = event.encode()
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.write(b"0\r\n\r\n")
+
+
+def malformed(reply: Reply) -> Reply:
+    """`reply` with its tool calls' arguments cut in half (never valid JSON), or, without tool calls,
+    with a truncated `bash` call added."""
+    if not reply.tool_calls:
+        return replace(reply, tool_calls=(TRUNCATED_CALL,))
+    return replace(reply, tool_calls=tuple(replace(c, arguments=_truncated(c.arguments)) for c in reply.tool_calls))
+
+
+def _truncated(arguments: str) -> str:
+    cut = arguments[: len(arguments) // 2]
+    try:
+        json.loads(cut)
+    except ValueError:
+        return cut
+    return TRUNCATED_CALL.arguments
 
 
 def build_completion(body: dict[str, Any], reply: Reply, next_id: Callable[[], int]) -> dict[str, Any]:

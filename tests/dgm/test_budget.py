@@ -86,3 +86,77 @@ def test_a_run_stops_at_the_cap_without_passing_it_and_says_so(docker_client, tm
     events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
     [stop] = [e for e in events if e["event"] == "budget_exhausted"]
     assert stop["cap"] == 0.10 and stop["spent"] <= 0.10
+
+
+def test_the_token_budget_reserves_and_refuses_like_the_dollar_cap():
+    budget = Budget(cap=None, token_cap=10_000)
+    budget.reserve(0.0, agent_id=1, task_id=None, tokens=6_000)
+    with pytest.raises(BudgetExhausted, match="token budget 10,000 reached: 0 used, 6,000 in flight"):
+        budget.reserve(0.0, agent_id=2, task_id=None, tokens=5_000)
+    budget.settle(0.0, 0.0, reserved_tokens=6_000, actual_tokens=1_200)
+    assert (budget.tokens_spent, budget.tokens_reserved) == (1_200, 0)
+    budget.reserve(0.0, agent_id=3, task_id=None, tokens=5_000)  # fits now
+    assert budget.summary() == "token budget 10,000 reached: 1,200 tokens used"
+
+
+BUDGET_TASKS = "slugify-unicode,roman-subtractive-parsing,semver-prerelease-order"
+
+
+def _demo(run_dir, *args, timeout=600):
+    return subprocess.run([sys.executable, "-m", "dgm", "run", "--demo", "--run-dir", str(run_dir), "--tasks", BUDGET_TASKS, *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.docker
+def test_the_children_budget_stops_the_run_after_exactly_that_many_attempts(docker_client, tmp_path):
+    run_dir = tmp_path / "run"
+    proc = _demo(run_dir, "--generations", "5", "--parents", "2", "--max-children", "3")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "stopped: children budget 3 reached" in proc.stdout
+    archive = Archive.in_dir(run_dir)
+    try:
+        run = archive.latest_run()
+        agents = archive.agents(run.id)
+        assert run.status == "stopped" and run.reason == "children budget 3 reached"
+        assert [a.generation for a in agents] == [0, 1, 1, 2]  # the last generation got the one slot left
+        assert all(a.status != "running" for a in agents)
+    finally:
+        archive.close()
+
+
+@pytest.mark.docker
+def test_the_token_budget_stops_the_run_without_passing_it(docker_client, tmp_path):
+    run_dir = tmp_path / "run"
+    proc = _demo(run_dir, "--generations", "3", "--max-tokens", "150000")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "stopped: token budget 150,000 reached" in proc.stdout
+    archive = Archive.in_dir(run_dir)
+    try:
+        run = archive.latest_run()
+        used = archive.tokens(run_id=run.id)
+        assert run.status == "stopped" and 0 < used <= 150_000
+    finally:
+        archive.close()
+
+
+@pytest.mark.docker
+def test_the_wall_time_budget_stops_the_run_and_a_resume_counts_the_time_already_used(docker_client, tmp_path):
+    run_dir = tmp_path / "run"
+    proc = _demo(run_dir, "--generations", "2", "--max-time", "3s")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "stopped: wall-time budget 3 s reached" in proc.stdout
+    first = json.loads((run_dir / "heartbeat.json").read_text())["active_s"]
+    assert first >= 3
+    # Resumed with the same budget it stops again at once: the 3 s are spent across sessions.
+    again = _demo(run_dir, "--resume", "--generations", "2", "--max-time", "3s")
+    assert again.returncode == 0 and "stopped: wall-time budget 3 s reached" in again.stdout
+    assert json.loads((run_dir / "heartbeat.json").read_text())["active_s"] >= first
+    finished = _demo(run_dir, "--resume", "--generations", "1", "--max-time", "1h")
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    archive = Archive.in_dir(run_dir)
+    try:
+        run = archive.latest_run()
+        assert run.status == "finished"
+        assert not [a for a in archive.agents(run.id) if a.status in ("running", "failed")]
+    finally:
+        archive.close()

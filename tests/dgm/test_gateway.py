@@ -58,8 +58,9 @@ def archive(tmp_path):
 
 
 def _client(upstream, archive, **overrides) -> ModelClient:
+    # No retries and a short pause: a failing upstream counts as down at once and gives up fast.
     cfg = ModelConfig(base_url=upstream.base_url, agent_model="m", request_timeout_s=overrides.pop("timeout", 30),
-                      max_retries=0, prices={"m": Price(input=2.0, output=10.0)})
+                      max_retries=0, pause_probe_s=0.1, max_pause_s=0.3, prices={"m": Price(input=2.0, output=10.0)})
     return ModelClient(cfg, "secret-key", archive)
 
 
@@ -94,19 +95,21 @@ def test_call_and_token_limits_answer_limit_exceeded(upstream, archive):
 def test_upstream_errors_pass_through_and_are_recorded(upstream, archive):
     ctx = CallContext(archive.run_id, None, None, "solve")
     with Gateway(_client(upstream, archive), ctx, "m", LimitsConfig()) as gw:
-        status, body = post(gw, {"messages": [{"role": "user", "content": "please fail"}]})
-        assert status == 500 and "upstream broke" in body["error"]["message"]
         status, body = post(gw, {"messages": [{"role": "user", "content": "huge"}]})
         assert status == 400 and "maximum context length" in body["error"]["message"]
+        assert body["error"]["code"] == "context_length_exceeded"  # normalised for the agent
+        status, body = post(gw, {"messages": [{"role": "user", "content": "please fail"}]})
+        # Failing every try, the endpoint counts as down; past max_pause_s the agent gets a 503.
+        assert status == 503 and body["error"]["type"] == "endpoint_down" and "upstream broke" in body["error"]["message"]
     errors = [c.error for c in archive.calls()]
-    assert all(errors) and len(errors) == 2
+    assert all(errors) and len(errors) >= 2  # the overflow, then the down endpoint's tries and probes
 
 
 def test_a_hanging_upstream_hits_the_hard_timeout(upstream, archive):
     ctx = CallContext(archive.run_id, None, None, "solve")
-    with Gateway(_client(upstream, archive, timeout=1.0), ctx, "m", LimitsConfig()) as gw:
+    with Gateway(_client(upstream, archive, timeout=0.5), ctx, "m", LimitsConfig()) as gw:
         status, body = post(gw, {"messages": [{"role": "user", "content": "please hang"}]})
-    assert status == 504 and body["error"]["type"] == "timeout"
+    assert status == 503 and body["error"]["type"] == "endpoint_down" and "Timeout" in body["error"]["message"]
     assert "Timeout" in archive.calls()[-1].error
 
 

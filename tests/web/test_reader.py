@@ -1,3 +1,4 @@
+import json
 import sqlite3
 
 from archive_db.store import downgrade, make_engine
@@ -44,3 +45,42 @@ def test_the_tree_and_spend_queries_use_the_covering_indexes(run_root):
     reader.close()
     assert "COVERING INDEX ix_agents_tree" in plans[0]
     assert "COVERING INDEX ix_model_calls_run_agent_cost" in plans[1]
+
+
+def test_compressed_texts_are_shown_whole_with_their_true_sizes_in_new_and_old_archives(run_root):
+    from archive_db import Archive
+    from archive_db.compressed import MARKER
+
+    transcript = json.dumps([{"role": "user", "content": f"message {k} " + "pytest output " * 20} for k in range(60)])
+    output = "".join(f"tests/test_x.py::test_{k} PASSED\n" for k in range(400))
+    run = write_run(run_root, "big", [0.5])
+    archive = Archive.in_dir(run["dir"])
+    agent_id = run["ids"][0]
+    archive.update_agent(agent_id, transcript_json=transcript)
+    ev = archive.add_evaluation(agent_id=agent_id, task_id="task-c", stage=1, patch="diff --git a/y b/y\n",
+                                test_output=output, transcript_json=transcript)
+    archive.close()
+    with sqlite3.connect(run["dir"] / "archive.sqlite") as db:
+        assert db.execute("SELECT transcript_json FROM agents WHERE id = ?", (agent_id,)).fetchone()[0].startswith(MARKER)
+
+    def shown() -> tuple:
+        reader = RunReader(run["dir"])
+        try:
+            [row] = [r for r in reader.evaluations([agent_id]) if r["id"] == ev.id]
+            return (reader.agent(run["run_id"], agent_id)["transcript_chars"], reader.agent_transcript(run["run_id"], agent_id),
+                    row["transcript_chars"], row["patch_chars"], reader.evaluation(agent_id, ev.id)["test_output"],
+                    reader.evaluation_transcript(agent_id, ev.id))
+        finally:
+            reader.close()
+
+    expected = (len(transcript), transcript, len(transcript), len("diff --git a/y b/y\n"), output, transcript)
+    assert shown() == expected
+    api = client(run_root)
+    [task] = [t for t in api.get(f"/api/runs/big/agents/{agent_id}/tasks").json()["tasks"] if t["task_id"] == "task-c"]
+    assert (task["transcript_chars"], task["patch_chars"]) == expected[2:4]
+    assert api.get(f"/api/runs/big/agents/{agent_id}/tasks/{ev.id}").json()["test_output"] == output
+    assert api.get(f"/api/runs/big/agents/{agent_id}/transcript?limit=5").json()["total"] == 60
+    engine = make_engine(f"sqlite:///{run['dir'] / 'archive.sqlite'}")
+    downgrade(engine, "0003_dashboard_indexes")  # an older dgm's archive: plain texts, no size columns
+    engine.dispose()
+    assert shown() == expected

@@ -8,6 +8,7 @@ from typing import Any, Optional
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.exc import DatabaseError
 
+from dgm.liveness import liveness
 from web import events, series
 from web.api_models import AgentNode, Changes, Charts, CompareRun, Health, RunSummary
 from web.responses import SafeJSON, cached_json
@@ -63,10 +64,12 @@ def charts(ctx: RunContext = Depends(run_context)) -> Any:
 def changes(ctx: RunContext = Depends(run_context),
             since: Optional[str] = Query(None, description="The `version` of your last answer."),
             offset: Optional[int] = Query(None, description="The `offset` of your last answer (event-log bytes).")) -> Any:
-    """Cheap to poll: whether the archive changed since `since`, and the new event-log records."""
+    """Cheap to poll: whether the archive changed since `since`, the new event-log records, and
+    whether a process works on the run now (running, paused on a down model endpoint, stopping)."""
     version = ctx.reader.signature()
     log = events.read(ctx.path, offset)
-    return SafeJSON({"version": version, "changed": since != version, "events": log["events"], "offset": log["offset"]})
+    return SafeJSON({"version": version, "changed": since != version, "events": log["events"], "offset": log["offset"],
+                     "live": liveness(ctx.path)})
 
 
 @router.get("/compare", response_model=list[CompareRun])

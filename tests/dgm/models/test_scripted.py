@@ -333,3 +333,102 @@ def test_command_line_serves_until_interrupted(tmp_path):
     result = subprocess.run([sys.executable, "-m", "dgm.models.scripted", str(bad)], capture_output=True,
                             text=True, timeout=30)
     assert result.returncode == 2 and "rule[0].name" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- injected faults ([faults]) ----------------------------------------------------------------------
+
+def ask_through_faults(client: openai.OpenAI, n: int, **kwargs: Any) -> list[str | None]:
+    """n answers, asking again after every 429/500 fault."""
+    answers: list[str | None] = []
+    while len(answers) < n:
+        try:
+            answers.append(ask(client, **kwargs))
+        except (openai.RateLimitError, openai.InternalServerError):
+            continue
+    return answers
+
+
+def test_faults_leave_times_and_rotation_as_a_fault_free_run_has_them(serve):
+    rules = [{"name": "twice", "times": 2, "reply": {"content": "limited"}},
+             {"name": "rotate", "replies": [{"content": "a"}, {"content": "b"}, {"content": "c"}]}]
+    server, client = serve({"rule": rules, "faults": {"rate": 0.5, "seed": 3, "kinds": ["429", "500"]}})
+    assert ask_through_faults(client, 7) == ["limited", "limited", "a", "b", "c", "a", "b"]
+    faults = server.stats()["faults"]
+    assert faults["429"] > 0 and faults["500"] > 0 and set(faults) == {"429", "500"}
+    assert [r["fault"] for r in server.requests if r["rule"] == "fault"] == [
+        k for r in server.requests if (k := r.get("fault"))]
+    assert len(server.requests) == 7 + sum(faults.values()) and server.stats()["completions"] == 7
+    # The same seed gives the same sequence of faults.
+    again, client = serve({"rule": rules, "faults": {"rate": 0.5, "seed": 3, "kinds": ["429", "500"]}})
+    ask_through_faults(client, 7)
+    assert [r["rule"] + r.get("fault", "") for r in again.requests] == [r["rule"] + r.get("fault", "") for r in server.requests]
+
+
+def test_a_rate_limit_fault_says_retry_after_zero(serve):
+    server, _ = serve({"faults": {"rate": 1, "kinds": ["429"]}})
+    raw = httpx.post(f"{server.base_url}/chat/completions", json={"model": "m", "messages": USER})
+    assert raw.status_code == 429 and raw.headers["retry-after"] == "0"
+    assert raw.json()["error"]["type"] == "rate_limit_error"
+
+
+def test_a_malformed_fault_is_a_billed_answer_with_broken_tool_arguments(serve):
+    rules = [{"name": "tool", "match": {"has_tools": True},
+              "reply": {"tool_calls": [{"name": "edit", "arguments": {"path": "a.py", "text": "x = 1"}}]}},
+             {"name": "text", "replies": [{"content": "first"}, {"content": "second"}]}]
+    server, client = serve({"rule": rules, "faults": {"rate": 1, "kinds": ["malformed"]}})
+    tools = [{"type": "function", "function": {"name": "edit", "parameters": {"type": "object"}}}]
+    [call] = client.chat.completions.create(model="m", messages=USER, tools=tools).choices[0].message.tool_calls
+    assert call.function.name == "edit" and call.function.arguments == '{"path": "a.py",'
+    for expected in ("first", "second"):  # a malformed answer uses up the rule's answer
+        message = client.chat.completions.create(model="m", messages=USER).choices[0].message
+        assert message.content == expected
+        [call] = message.tool_calls
+        assert (call.function.name, call.function.arguments) == ("bash", '{"command": ')
+    stats = server.stats()
+    assert stats["faults"] == {"malformed": 3}  # the configured kinds and stats["completions"] == 3
+    assert stats["usage_by_model"]["m"]["completion_tokens"] > 0
+    assert [r["rule"] for r in server.requests] == ["tool", "text", "text"] and server.hits("text") == 2
+
+
+def test_a_timeout_fault_hangs_then_drops_the_connection(serve):
+    server, client = serve({"faults": {"rate": 1, "kinds": ["timeout"], "timeout_s": 0.3}})
+    start = time.monotonic()
+    with pytest.raises(openai.APIConnectionError) as info:
+        ask(client)  # the client waits longer than the fault: it sees the connection dropped
+    assert not isinstance(info.value, openai.APITimeoutError) and time.monotonic() - start >= 0.3
+    _, impatient = serve({"faults": {"rate": 1, "kinds": ["timeout"], "timeout_s": 5}}, timeout=0.2)
+    with pytest.raises(openai.APITimeoutError):
+        ask(impatient)
+    assert server.stats()["faults"]["timeout"] == 1 and server.stats()["completions"] == 0
+
+
+def test_faults_only_for_the_listed_models(serve):
+    server, client = serve({"faults": {"rate": 1, "kinds": ["500"], "models": ["flaky"]}})
+    assert "no rule matched" in ask(client, model="solid")
+    with pytest.raises(openai.InternalServerError):
+        ask(client, model="flaky")
+    assert server.stats()["usage_by_model"].keys() == {"solid"}
+
+
+@pytest.mark.parametrize(("faults", "message"), [
+    ({"rate": 0.1, "sed": 1}, "faults: unknown key 'sed'"),
+    ({"seed": 1}, "faults.rate: required"),
+    ({"rate": 1.5}, "faults.rate: must be from 0 to 1"),
+    ({"rate": "often"}, "faults.rate: must be int or float"),
+    ({"rate": 0.1, "kinds": ["503"]}, "faults.kinds: must be a non-empty subset"),
+    ({"rate": 0.1, "kinds": []}, "faults.kinds: must be a non-empty subset"),
+    ({"rate": 0.1, "timeout_s": 0}, "faults.timeout_s: must be positive"),
+    ({"rate": 0.1, "seed": 1.5}, "faults.seed: must be int"),
+    ({"rate": 0.1, "models": [1]}, "faults.models: must be a string or a list"),
+    ("often", "faults: must be dict"),
+])
+def test_malformed_fault_tables_name_the_bad_field(faults, message):
+    with pytest.raises(ValueError, match=message):
+        load_script({"faults": faults})
+
+
+def test_a_fault_table_in_toml(tmp_path):
+    path = tmp_path / "f.toml"
+    path.write_text('[faults]\nrate = 0.25\nseed = 9\nkinds = ["429", "timeout"]\ntimeout_s = 2\n')
+    faults = load_script(path).faults
+    assert (faults.rate, faults.seed, faults.kinds, faults.timeout_s, faults.models) == (0.25, 9, ("429", "timeout"), 2.0, ())

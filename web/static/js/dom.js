@@ -203,9 +203,10 @@ export function every(interval, fn) {
   return () => { stopped = true; clearTimeout(timer); };
 }
 
-export function setLive(on, text) {
+export function setLive(on, text, state) {
   const live = document.getElementById("live");
   if (!live) return;
   live.hidden = !on;
   live.textContent = text || "live";
+  live.dataset.state = state || "running";
 }

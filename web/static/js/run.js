@@ -153,6 +153,14 @@ function render() {
   root.append(h("div", { class: "grid-2" }, bestPathCard(), feedCard()));
 }
 
+// What the run's process is doing now; untrusted values only ever go through textContent.
+function liveText(live) {
+  if (!live.running) return "";
+  if (live.state === "paused") return "paused: model endpoint down";
+  if (live.state === "stopping") return `stopping${live.stop_reason ? ` (${live.stop_reason})` : ""}`;
+  return `live · ${live.in_flight} in flight`;
+}
+
 async function poll() {
   const q = new URLSearchParams({ since: state.version || "" });
   if (state.offset !== null) q.set("offset", state.offset);
@@ -172,7 +180,7 @@ async function poll() {
     const path = document.querySelector(".best-path");
     if (path) path.closest(".card").replaceWith(bestPathCard());
   }
-  setLive(state.summary.status === "running", "live");
+  setLive(ch.live.running, liveText(ch.live), ch.live.state);
   document.body.dataset.version = state.version;
 }
 

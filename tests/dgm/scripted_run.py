@@ -1,0 +1,25 @@
+"""A `dgm run` against a scripted model the test controls (the demo's script, changed at will):
+the config file that points the run at it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from dgm.demo import AGENT_MODEL, DEMO_PRICES, DIAGNOSIS_MODEL
+
+
+def _table(values: dict[str, Any]) -> str:
+    return "\n".join(f"{k} = {json.dumps(v)}" for k, v in values.items())
+
+
+def write_config(path: Path, base_url: str, tasks: list[str], *, model: dict[str, Any] | None = None,
+                 loop: dict[str, Any] | None = None) -> Path:
+    prices = "\n".join(f'[model.prices."{m}"]\ninput = {p.input}\noutput = {p.output}' for m, p in DEMO_PRICES.items())
+    model_table = {"base_url": base_url, "agent_model": AGENT_MODEL, "diagnosis_model": DIAGNOSIS_MODEL,
+                   "api_key_env": "DGM_TEST_NO_KEY", **(model or {})}
+    loop_table = {"generations": 1, "parents_per_generation": 1, **(loop or {})}
+    path.write_text(f"[model]\n{_table(model_table)}\n\n{prices}\n\n[loop]\n{_table(loop_table)}\n\n"
+                    f"[evaluation]\ntasks = {json.dumps(tasks)}\n")
+    return path

@@ -1,0 +1,74 @@
+"""The model endpoint goes away in the middle of a real run: the run pauses (and says so to
+`dgm status` from another shell) instead of burning attempts, and goes on when the endpoint returns."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from archive_db import Archive
+from benchmarks.registry import load_benchmark
+from dgm.config import EvaluationConfig
+from dgm.demo import demo_script
+from dgm.models.scripted import ScriptedModelServer
+from tests.dgm.scripted_run import write_config
+
+pytestmark = pytest.mark.docker
+
+TASKS = ["slugify-unicode", "roman-subtractive-parsing", "semver-prerelease-order"]
+
+
+def _events(run_dir):
+    path = run_dir / "events.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.endswith("}")] if path.exists() else []
+
+
+def _wait(proc, what, check, timeout=300):
+    deadline = time.monotonic() + timeout
+    while not check():
+        if proc.poll() is not None:
+            pytest.fail(f"dgm run exited {proc.returncode} before {what}: {proc.communicate()}")
+        assert time.monotonic() < deadline, f"no {what} within {timeout} s"
+        time.sleep(0.1)  # polling the run's own files for the state we need
+
+
+def test_the_run_pauses_while_the_endpoint_is_down_and_goes_on_when_it_returns(tmp_path, docker_client):
+    server = ScriptedModelServer(demo_script(load_benchmark(EvaluationConfig(tasks=TASKS)).tasks)).start()
+    run_dir = tmp_path / "run"
+    config = write_config(tmp_path / "dgm.toml", server.base_url, TASKS,
+                          model={"max_retries": 1, "retry_base_s": 0.1, "retry_max_s": 0.5, "pause_probe_s": 0.5},
+                          loop={"generations": 2, "parents_per_generation": 2, "workers": 2})
+    proc = subprocess.Popen([sys.executable, "-m", "dgm", "run", "--config", str(config), "--run-dir", str(run_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait(proc, "an attempt", lambda: any(e["event"] == "attempt_started" for e in _events(run_dir)))
+        server.stop()
+        _wait(proc, "endpoint_down", lambda: any(e["event"] == "endpoint_down" for e in _events(run_dir)))
+        beat = run_dir / "heartbeat.json"
+        _wait(proc, "a paused heartbeat", lambda: beat.exists() and json.loads(beat.read_text())["state"] == "paused")
+        status = subprocess.run([sys.executable, "-m", "dgm", "status", "--run-dir", str(run_dir)],
+                                capture_output=True, text=True, timeout=60)
+        assert f"live: pid {proc.pid}, paused: model endpoint down since" in status.stdout, status.stdout[-1500:]
+        server.start()  # the same port: the endpoint is back
+        out, err = proc.communicate(timeout=600)
+    finally:
+        proc.kill()
+        server.stop()
+    assert proc.returncode == 0, err[-3000:]
+    archive = Archive.in_dir(run_dir)
+    try:
+        run = archive.latest_run()
+        agents = archive.agents(run.id)
+        assert run.status == "finished" and len(agents) == 5
+        # No attempt was burnt by the outage: every one got a real verdict.
+        assert all(a.status in ("seed", "valid", "rejected") for a in agents), [(a.id, a.status, a.reason) for a in agents]
+        assert not any("diagnosis call failed" in (a.reason or "") for a in agents)
+        failed_tries = [c for c in archive.calls(run_id=run.id) if c.error]
+        assert failed_tries and all(c.cost_usd == 0 for c in failed_tries)
+    finally:
+        archive.close()
+    kinds = [e["event"] for e in _events(run_dir)]
+    assert kinds.index("endpoint_down") < kinds.index("endpoint_up")
+    assert "paused" in out or "endpoint down" in out
