@@ -51,6 +51,7 @@ class ProgressDisplay:
                 self.generation = data["generation"]
             elif kind == "attempt_started":
                 self.in_flight.add(data["agent"])
+                self.generation = max(self.generation, data.get("generation") or 0)  # a resumed generation
                 self.state = "running"
                 if self.first_attempt_at is None:
                     self.first_attempt_at = time.monotonic()

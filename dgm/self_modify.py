@@ -62,7 +62,7 @@ def self_improve(rt: Runtime, child_id: int) -> Agent:
         (rt.run_dir / "logs" / f"agent-{child_id}-error.txt").write_text(traceback.format_exc())
     finally:
         rt.ended(child_id)
-    if rt.interrupted and not rt.is_stalled(child_id):
+    if status != "valid" and rt.interrupted and not rt.is_stalled(child_id):
         # The run is being stopped: its model server and containers are going away under this
         # attempt, so this outcome (e.g. "diagnosis call failed") says nothing about the child.
         rt.archive.update_agent(child_id, reason="interrupted (the run was stopped); continues on resume")
