@@ -66,3 +66,27 @@ def sandbox(docker_client, sandbox_config):
 @pytest.fixture()
 def fixture_dir() -> Path:
     return Path(__file__).parent / "fixtures"
+
+
+HOLD_RUN_LOCK = ("import sys, time; from pathlib import Path; from dgm.recovery import RunLock; "
+                 "lock = RunLock(Path(sys.argv[1])).acquire(); print('locked', flush=True); time.sleep(600)")
+
+
+@pytest.fixture()
+def run_lock_holder():
+    """Start another process that holds a run directory's lock (as a live `dgm run` does); killed after."""
+    import subprocess
+    import sys
+
+    started = []
+
+    def hold(run_dir: Path) -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-c", HOLD_RUN_LOCK, str(run_dir)], stdout=subprocess.PIPE, text=True)
+        started.append(proc)
+        assert proc.stdout.readline().strip() == "locked"
+        return proc
+
+    yield hold
+    for proc in started:
+        proc.kill()
+        proc.wait()

@@ -85,3 +85,18 @@ def test_usage_errors_are_short_and_exit_2(tmp_path):
 
 def test_a_non_positive_cost_cap_is_refused(tmp_path):
     assert "budget.max_cost_usd" in one_error_line(dgm("run", "--max-cost", "0", "--run-dir", str(tmp_path / "r")))
+
+
+def test_a_malformed_wall_time_budget(tmp_path):
+    line = one_error_line(dgm("run", "--demo", "--run-dir", str(tmp_path / "r"), "--max-time", "5 weeks"))
+    assert line == "error: expected a duration like 90m, 12h or 3d, got '5 weeks'"
+
+
+def test_a_run_directory_another_process_works_on(tmp_path, run_lock_holder):
+    holder = run_lock_holder(tmp_path)
+    line = one_error_line(dgm("run", "--demo", "--run-dir", str(tmp_path), "--resume"))
+    assert line == f"error: {tmp_path} is in use by a running dgm (pid {holder.pid}); stop it first"
+
+
+def test_image_flags_need_images():
+    assert one_error_line(dgm("cleanup", "--dry-run")) == "error: --older-than-days and --dry-run go with --images"

@@ -3,33 +3,24 @@
 import json
 import os
 import signal
-import subprocess
-import sys
 
 import pytest
 
 from dgm.errors import DgmError
 from dgm.recovery import RunLock, lock_holder, repair
 
-HOLD_LOCK = "import sys, time; from pathlib import Path; from dgm.recovery import RunLock; lock = RunLock(Path(sys.argv[1])).acquire(); print('locked', flush=True); time.sleep(600)"
-
-
-def test_one_process_per_run_directory_and_a_killed_holder_frees_it(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(tmp_path)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        assert lock_holder(tmp_path) == holder.pid
-        with pytest.raises(DgmError, match=f"in use by a running dgm \\(pid {holder.pid}\\)"):
-            RunLock(tmp_path).acquire()
-        os.kill(holder.pid, signal.SIGKILL)  # the kernel drops the lock however the process dies
-        holder.wait(timeout=10)
-        assert lock_holder(tmp_path) is None
-        lock = RunLock(tmp_path).acquire()
-        assert lock_holder(tmp_path) == os.getpid()
-        lock.release()
-        assert lock_holder(tmp_path) is None
-    finally:
-        holder.kill()
+def test_one_process_per_run_directory_and_a_killed_holder_frees_it(tmp_path, run_lock_holder):
+    holder = run_lock_holder(tmp_path)
+    assert lock_holder(tmp_path) == holder.pid
+    with pytest.raises(DgmError, match=f"in use by a running dgm \\(pid {holder.pid}\\)"):
+        RunLock(tmp_path).acquire()
+    os.kill(holder.pid, signal.SIGKILL)  # the kernel drops the lock however the process dies
+    holder.wait(timeout=10)
+    assert lock_holder(tmp_path) is None
+    lock = RunLock(tmp_path).acquire()
+    assert lock_holder(tmp_path) == os.getpid()
+    lock.release()
+    assert lock_holder(tmp_path) is None
 
 
 def test_repair_drops_a_half_written_event_and_stale_locks(tmp_path):

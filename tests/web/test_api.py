@@ -4,6 +4,7 @@ import io
 import json
 import sqlite3
 import tarfile
+import time
 
 from archive_db import Archive
 from tests.web.conftest import HOSTILE, client, write_run
@@ -240,11 +241,7 @@ def test_damaged_or_half_created_archives_do_not_hide_the_other_runs(run_root):
     assert [r["dir"] for r in api.get("/api/runs").json()] == ["good", "starting"]
 
 
-def test_changes_say_whether_a_process_works_on_the_run_and_in_what_state(run_root):
-    import subprocess
-    import sys
-    import time
-
+def test_changes_say_whether_a_process_works_on_the_run_and_in_what_state(run_root, run_lock_holder):
     run = write_run(run_root, "a", [0.2])
     api = client(run_root)
     assert api.get("/api/runs/a/changes").json()["live"] == {"running": False}
@@ -252,15 +249,10 @@ def test_changes_say_whether_a_process_works_on_the_run_and_in_what_state(run_ro
     (run["dir"] / "heartbeat.json").write_text(json.dumps({
         "pid": 1, "updated": time.time(), "state": "paused", "in_flight": [4, 5], "spent_usd": 1.5, "cap_usd": 10.0,
         "paused_since": since, "stop_reason": None}))
-    hold = ("import sys, time; from pathlib import Path; from dgm.recovery import RunLock; "
-            "lock = RunLock(Path(sys.argv[1])).acquire(); print('locked', flush=True); time.sleep(600)")
-    holder = subprocess.Popen([sys.executable, "-c", hold, str(run["dir"])], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        live = api.get("/api/runs/a/changes").json()["live"]
-        assert live["running"] and live["pid"] == holder.pid and live["state"] == "paused"
-        assert live["in_flight"] == 2 and live["paused_since"] == since and live["heartbeat_age_s"] < 60
-    finally:
-        holder.kill()
-        holder.wait()
+    holder = run_lock_holder(run["dir"])
+    live = api.get("/api/runs/a/changes").json()["live"]
+    assert live["running"] and live["pid"] == holder.pid and live["state"] == "paused"
+    assert live["in_flight"] == 2 and live["paused_since"] == since and live["heartbeat_age_s"] < 60
+    holder.kill()
+    holder.wait()
     assert api.get("/api/runs/a/changes").json()["live"] == {"running": False}  # the kernel dropped the lock

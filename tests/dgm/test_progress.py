@@ -1,0 +1,47 @@
+"""The live display: spend against the cap, an ETA at this session's pace, and the run's state."""
+
+import io
+import time
+
+from rich.console import Console
+
+from dgm.config import RunConfig
+from dgm.progress import ProgressDisplay
+
+
+def _display(**budget) -> tuple[ProgressDisplay, io.StringIO]:
+    out = io.StringIO()
+    config = RunConfig.model_validate({"loop": {"generations": 3, "parents_per_generation": 2}, "budget": budget})
+    return ProgressDisplay(Console(file=out, width=300, force_terminal=False), config), out
+
+
+def _row(display: ProgressDisplay) -> str:
+    console = Console(file=io.StringIO(), width=400)
+    console.print(display._render())
+    return console.file.getvalue()
+
+
+def test_spend_against_the_cap_and_the_eta_from_finished_attempts():
+    display, _ = _display(max_cost_usd=2.0)
+    display.on_event("heartbeat", {"spent_usd": 0.5, "cap_usd": 2.0, "state": "running"})
+    assert "$0.5000 of $2.00 cap" in _row(display) and "ETA" not in _row(display)
+    display.on_event("attempt_started", {"agent": 2, "parent": 1, "generation": 1})
+    display.first_attempt_at = time.monotonic() - 60  # two attempts took a minute
+    for agent in (2, 3):
+        display.on_event("attempt_finished", {"agent": agent, "parent": 1, "status": "valid", "reason": None, "cost": 0.1})
+    # Four of six attempts left at two a minute: about two minutes.
+    assert display.eta_s() is not None and 100 < display.eta_s() < 140
+    assert "ETA 2m" in _row(display) and "generation 1/3" in _row(display)
+
+
+def test_a_resumed_run_counts_attempts_already_done_and_shows_a_pause():
+    display, out = _display()
+    display.on_event("run_resumed", {"run": 1, "repaired": ["removed leftover scratch folders in work/"],
+                                     "open_attempts": [5], "attempts_done": 4})
+    assert "resuming run 1: 1 open attempt(s) continue; repaired: removed leftover scratch folders" in out.getvalue()
+    display.on_event("attempt_started", {"agent": 5, "parent": 2, "generation": 3})
+    assert "generation 3/3" in _row(display)
+    display.on_event("endpoint_down", {"base_url": "http://x/v1", "error": "APIConnectionError", "since": time.time()})
+    assert "paused: endpoint down" in _row(display)
+    display.on_event("endpoint_up", {"base_url": "http://x/v1", "down_s": 42.0})
+    assert "paused" not in _row(display) and "model endpoint back after 42 s" in out.getvalue()
