@@ -57,9 +57,6 @@ class StopRequest:
     def requested(self) -> bool:
         return self._event.is_set()
 
-    def wait(self, timeout: float) -> bool:
-        return self._event.wait(timeout)
-
 
 @dataclass
 class Runtime:

@@ -58,7 +58,7 @@ class Watchdog:
             try:
                 self.tick()
             except Exception as exc:  # noqa: BLE001 - the watchdog must outlive any one bad tick
-                self.rt.notify("watchdog_error", error=f"{type(exc).__name__}: {exc}")
+                self.rt.emit("watchdog_error", error=f"{type(exc).__name__}: {exc}")
 
     def tick(self, final: bool = False) -> None:
         if not final:
