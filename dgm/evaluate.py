@@ -15,7 +15,7 @@ from pathlib import Path
 from archive_db import Evaluation
 from benchmarks.grader import GradeResult
 from benchmarks.task import Task
-from dgm.agent_run import run_agent
+from dgm.agent_run import AgentOutcome, run_agent
 from dgm.budget import BudgetExhausted
 from dgm.config import EvaluationConfig
 from dgm.patches import patch_hash
@@ -58,10 +58,14 @@ def stage_plan(tasks: list[Task], config: EvaluationConfig, seed: int, first_sta
 def evaluate_task(rt: Runtime, agent_id: int, code_dir: Path, task: Task, stage: int) -> Evaluation:
     """Solve one task with the agent, grade the patch, and record the evaluation."""
     start = time.monotonic()
-    with rt.workdir(f"task-{task.id}") as work, rt.gateway(agent_id, task.id, "solve") as gw:
-        outcome = run_agent(rt.sandbox, rt.config, code_dir, task.repo_dir, task.problem, gw, work,
-                            labels={"dgm.agent": str(agent_id), "dgm.task": task.id}, image=task.image)
-    rt.check(agent_id)  # a container killed by a stop or the watchdog proves nothing: record nothing
+    def solve() -> AgentOutcome:
+        with rt.workdir(f"task-{task.id}") as work, rt.gateway(agent_id, task.id, "solve") as gw:
+            return run_agent(rt.sandbox, rt.config, code_dir, task.repo_dir, task.problem, gw, work,
+                             labels={"dgm.agent": str(agent_id), "dgm.task": task.id}, image=task.image)
+
+    # Checked after the run: a container killed by a stop or the watchdog proves nothing, and one
+    # that overlapped a model outage is run again; neither is recorded.
+    outcome = rt.unpaused(agent_id, solve)
     if rt.budget.refused(agent_id, task.id):
         # The agent was cut off by the dollar cap: its patch says nothing about it, so record nothing.
         raise BudgetExhausted(rt.budget.summary())

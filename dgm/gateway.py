@@ -96,6 +96,11 @@ class ModelClient:
         return self.outage.started
 
     @property
+    def outages(self) -> int:
+        """How many outages have begun: an agent run that spans a change of it may have been cut off."""
+        return self.outage.count
+
+    @property
     def gave_up(self) -> bool:
         """An outage outlasted max_pause_s: calls raise EndpointDown; the run should stop (resumable)."""
         return self.outage.gave_up

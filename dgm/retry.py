@@ -122,6 +122,7 @@ class Outage:
         self.started: float | None = None  # wall-clock time (time.time()) the outage began
         self.answers = 0  # how often the endpoint answered; a call compares it across its retries
         self.gave_up = False  # an outage outlasted max_pause_s
+        self.count = 0  # outages begun so far: work that spans a change of it may have been cut off
         self._cond = threading.Condition()
         self._down_at: float | None = None  # time.monotonic() the outage began
         self._next_probe = 0.0
@@ -155,6 +156,7 @@ class Outage:
                 return False
             self._down_at, self.started = time.monotonic(), time.time()
             self._next_probe = self._down_at + self.probe_s
+            self.count += 1
             return True
 
     def wait_turn(self) -> Turn:

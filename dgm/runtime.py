@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from archive_db import Archive
 from benchmarks.cache import GradeCache, grade_cached
@@ -24,6 +24,7 @@ from dgm.gateway import CallContext, Gateway, ModelClient
 from sandbox.container import DockerSandbox
 
 EventSink = Callable[[str, dict[str, Any]], None]
+T = TypeVar("T")
 
 
 class Interrupted(Exception):
@@ -139,6 +140,19 @@ class Runtime:
             raise Stalled(self.stall_reason())
         if self.interrupted:
             raise Interrupted("the run was stopped")
+
+    def unpaused(self, agent_id: int, run: Callable[[], T]) -> T:
+        """Run an agent (``run``) again when the model endpoint went down while it worked: an outage
+        longer than the agent's own timeouts would otherwise end it early and blame it (a task
+        "failed", a self-edit "empty"). The pause must cost time, never an attempt."""
+        while True:
+            before = self.models.outages
+            outcome = run()
+            self.check(agent_id)
+            if self.models.outages == before and not self.models.paused:
+                return outcome
+            # Its model calls wait out the rest of the pause (one of them probes the endpoint).
+            self.emit("agent_run_repeated", agent=agent_id, reason="the model endpoint was down while it ran")
 
     def shut_down(self) -> None:
         """End every attempt in flight now: remove their containers, close the model channel."""

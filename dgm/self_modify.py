@@ -9,6 +9,7 @@ far, and the resumed run carries it on from there.
 from __future__ import annotations
 
 import json
+import shutil
 import traceback
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import openai
 
 from archive_db import Agent
 from archive_db.schema import utcnow
-from dgm.agent_run import run_agent
+from dgm.agent_run import AgentOutcome, run_agent
 from dgm.budget import BudgetExhausted
 from dgm.diagnose import Diagnosis, DiagnosisError, build_messages, choose_target, diagnose, self_modify_problem
 from dgm.errors import ContextOverflow, EndpointDown
@@ -122,10 +123,15 @@ def _self_modify(rt: Runtime, parent: Agent, child_id: int, diagnosis: Diagnosis
     """The editor agent (the parent itself, or the seed in the ablation) edits a copy of the parent's
     code; the result is committed as the child. Returns the commit."""
     editor = parent_code if rt.config.loop.self_improve else _seed_code(rt, work)
-    with rt.gateway(child_id, None, "self_modify") as gw:
-        outcome = run_agent(rt.sandbox, rt.config, editor, parent_code, self_modify_problem(diagnosis), gw,
-                            work / "self_modify", labels={"dgm.agent": str(child_id), "dgm.role": "self_modify"})
-    rt.check(child_id)
+
+    def edit() -> AgentOutcome:
+        out = work / "self_modify"
+        shutil.rmtree(out, ignore_errors=True)  # a repeated run starts from nothing
+        with rt.gateway(child_id, None, "self_modify") as gw:
+            return run_agent(rt.sandbox, rt.config, editor, parent_code, self_modify_problem(diagnosis), gw,
+                             out, labels={"dgm.agent": str(child_id), "dgm.role": "self_modify"})
+
+    outcome = rt.unpaused(child_id, edit)  # checked: not killed by a stop, not cut off by an outage
     rt.archive.update_agent(child_id, transcript_json=json.dumps(outcome.transcript))
     if rt.budget.refused(child_id, None):
         raise BudgetExhausted(rt.budget.summary())  # a self-edit cut off by the cap is not a child

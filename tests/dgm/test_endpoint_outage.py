@@ -72,3 +72,39 @@ def test_the_run_pauses_while_the_endpoint_is_down_and_goes_on_when_it_returns(t
     kinds = [e["event"] for e in _events(run_dir)]
     assert kinds.index("endpoint_down") < kinds.index("endpoint_up")
     assert "paused" in out or "endpoint down" in out
+
+
+def test_an_outage_longer_than_an_agents_timeout_costs_time_not_a_result(tmp_path, docker_client):
+    # The seed is evaluated while the endpoint is down for longer than an agent may run (15 s): the
+    # agent's container is killed by its wall limit, and without care its task would count as failed.
+    server = ScriptedModelServer(demo_script(load_benchmark(EvaluationConfig(tasks=TASKS)).tasks)).start()
+    run_dir = tmp_path / "run"
+    config = write_config(tmp_path / "dgm.toml", server.base_url, TASKS, sandbox={"agent_timeout_s": 15},
+                          model={"max_retries": 1, "retry_base_s": 0.1, "retry_max_s": 0.5, "pause_probe_s": 0.5},
+                          loop={"generations": 0})
+    proc = subprocess.Popen([sys.executable, "-m", "dgm", "run", "--config", str(config), "--run-dir", str(run_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait(proc, "the seed's evaluation", lambda: any(e["event"] == "seed_evaluation_started" for e in _events(run_dir)))
+        server.stop()
+        # The agent outlives its wall limit while the calls wait: its run is repeated, not recorded.
+        _wait(proc, "a repeated agent run", lambda: any(e["event"] == "agent_run_repeated" for e in _events(run_dir)))
+        server.start()
+        out, err = proc.communicate(timeout=600)
+    finally:
+        proc.kill()
+        server.stop()
+    assert proc.returncode == 0, err[-3000:]
+    archive = Archive.in_dir(run_dir)
+    try:
+        run = archive.latest_run()
+        [seed] = archive.agents(run.id)
+        evaluations = archive.evaluations(seed.id)
+        assert run.status == "finished" and len(evaluations) == len(TASKS)
+        assert not [e.task_id for e in evaluations if e.agent_status == "timeout"]
+        # The seed solves exactly its easy tasks, as it does without an outage.
+        assert (seed.n_resolved, seed.n_tasks) == (2, 3)
+    finally:
+        archive.close()
+    kinds = [e["event"] for e in _events(run_dir)]
+    assert kinds.index("endpoint_down") < kinds.index("agent_run_repeated") < kinds.index("endpoint_up")
