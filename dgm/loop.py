@@ -59,7 +59,7 @@ def file_seed(rt: Runtime) -> Agent:
     rt.repo.pin(seed.id, seed.commit)  # again on resume: a kill may have come between the two
     if seed.score is None:
         rt.emit("seed_evaluation_started", agent=seed.id)
-        rt.started(seed.id)
+        rt.started(seed.id, watched=False)
         try:
             with rt.workdir("seed") as work:
                 summary = evaluate_agent(rt, seed.id, rt.repo.export(seed.commit, work / "seed"))

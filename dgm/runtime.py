@@ -77,6 +77,7 @@ class Runtime:
     # The watchdog's view of attempts in flight: agent id -> monotonic time of its last progress.
     _progress: dict[int, float] = field(default_factory=dict, init=False)
     _stalled: set[int] = field(default_factory=set, init=False)
+    _unwatched: set[int] = field(default_factory=set, init=False)
     _progress_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     last_event: dict[str, Any] = field(default_factory=dict, init=False)
     active_before: float = 0.0  # active seconds of the run's earlier sessions (the wall-time budget)
@@ -100,9 +101,13 @@ class Runtime:
         return random.Random(":".join(map(str, (self.config.loop.seed, *scope))))
 
     # -- attempts in flight: progress for the watchdog, interruption by a stop ------------------
-    def started(self, agent_id: int) -> None:
+    def started(self, agent_id: int, watched: bool = True) -> None:
+        """An attempt (or the seed's evaluation, unwatched: every step of it has its own time limit,
+        and the run cannot go on without it) is in flight."""
         with self._progress_lock:
             self._progress[agent_id] = time.monotonic()
+            if not watched:
+                self._unwatched.add(agent_id)
 
     def touch(self, agent_id: int | None) -> None:
         """The attempt did something (a model call, a container, a step): it is not stalled."""
@@ -118,7 +123,8 @@ class Runtime:
         """(agent, idle seconds) of attempts in flight with no progress for longer than limit_s."""
         now = time.monotonic()
         with self._progress_lock:
-            return [(a, now - t) for a, t in self._progress.items() if now - t > limit_s and a not in self._stalled]
+            return [(a, now - t) for a, t in self._progress.items()
+                    if now - t > limit_s and a not in self._stalled and a not in self._unwatched]
 
     def in_flight(self) -> list[int]:
         with self._progress_lock:

@@ -34,29 +34,43 @@ def _wait(proc, what, check, timeout=300):
         time.sleep(0.1)  # polling the run's own files for the state we need
 
 
-def test_the_run_pauses_while_the_endpoint_is_down_and_goes_on_when_it_returns(tmp_path, docker_client):
+def _seen(run_dir, kind):
+    return lambda: any(e["event"] == kind for e in _events(run_dir))
+
+
+def _run_through_an_outage(tmp_path, down_at, up_after, while_down=lambda proc, run_dir: None, **tables):
+    """A run whose model endpoint goes down at the event ``down_at`` and comes back (same port)
+    after the event ``up_after``. Returns the run directory and the run's output."""
     server = ScriptedModelServer(demo_script(load_benchmark(EvaluationConfig(tasks=TASKS)).tasks)).start()
     run_dir = tmp_path / "run"
-    config = write_config(tmp_path / "dgm.toml", server.base_url, TASKS,
-                          model={"max_retries": 1, "retry_base_s": 0.1, "retry_max_s": 0.5, "pause_probe_s": 0.5},
-                          loop={"generations": 2, "parents_per_generation": 2, "workers": 2})
+    config = write_config(tmp_path / "dgm.toml", server.base_url, TASKS, **tables,
+                          model={"max_retries": 1, "retry_base_s": 0.1, "retry_max_s": 0.5, "pause_probe_s": 0.5})
     proc = subprocess.Popen([sys.executable, "-m", "dgm", "run", "--config", str(config), "--run-dir", str(run_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        _wait(proc, "an attempt", lambda: any(e["event"] == "attempt_started" for e in _events(run_dir)))
+        _wait(proc, down_at, _seen(run_dir, down_at))
         server.stop()
-        _wait(proc, "endpoint_down", lambda: any(e["event"] == "endpoint_down" for e in _events(run_dir)))
-        beat = run_dir / "heartbeat.json"
-        _wait(proc, "a paused heartbeat", lambda: beat.exists() and json.loads(beat.read_text())["state"] == "paused")
-        status = subprocess.run([sys.executable, "-m", "dgm", "status", "--run-dir", str(run_dir)],
-                                capture_output=True, text=True, timeout=60)
-        assert f"live: pid {proc.pid}, paused: model endpoint down since" in status.stdout, status.stdout[-1500:]
-        server.start()  # the same port: the endpoint is back
+        _wait(proc, up_after, _seen(run_dir, up_after))
+        while_down(proc, run_dir)
+        server.start()
         out, err = proc.communicate(timeout=600)
     finally:
         proc.kill()
         server.stop()
     assert proc.returncode == 0, err[-3000:]
+    return run_dir, out
+
+
+def test_the_run_pauses_while_the_endpoint_is_down_and_goes_on_when_it_returns(tmp_path, docker_client):
+    def paused_and_says_so(proc, run_dir):
+        beat = run_dir / "heartbeat.json"
+        _wait(proc, "a paused heartbeat", lambda: beat.exists() and json.loads(beat.read_text())["state"] == "paused")
+        status = subprocess.run([sys.executable, "-m", "dgm", "status", "--run-dir", str(run_dir)],
+                                capture_output=True, text=True, timeout=60)
+        assert f"live: pid {proc.pid}, paused: model endpoint down since" in status.stdout, status.stdout[-1500:]
+
+    run_dir, out = _run_through_an_outage(tmp_path, "attempt_started", "endpoint_down", paused_and_says_so,
+                                          loop={"generations": 2, "parents_per_generation": 2, "workers": 2})
     archive = Archive.in_dir(run_dir)
     try:
         run = archive.latest_run()
@@ -76,25 +90,10 @@ def test_the_run_pauses_while_the_endpoint_is_down_and_goes_on_when_it_returns(t
 
 def test_an_outage_longer_than_an_agents_timeout_costs_time_not_a_result(tmp_path, docker_client):
     # The seed is evaluated while the endpoint is down for longer than an agent may run (15 s): the
-    # agent's container is killed by its wall limit, and without care its task would count as failed.
-    server = ScriptedModelServer(demo_script(load_benchmark(EvaluationConfig(tasks=TASKS)).tasks)).start()
-    run_dir = tmp_path / "run"
-    config = write_config(tmp_path / "dgm.toml", server.base_url, TASKS, sandbox={"agent_timeout_s": 15},
-                          model={"max_retries": 1, "retry_base_s": 0.1, "retry_max_s": 0.5, "pause_probe_s": 0.5},
-                          loop={"generations": 0})
-    proc = subprocess.Popen([sys.executable, "-m", "dgm", "run", "--config", str(config), "--run-dir", str(run_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait(proc, "the seed's evaluation", lambda: any(e["event"] == "seed_evaluation_started" for e in _events(run_dir)))
-        server.stop()
-        # The agent outlives its wall limit while the calls wait: its run is repeated, not recorded.
-        _wait(proc, "a repeated agent run", lambda: any(e["event"] == "agent_run_repeated" for e in _events(run_dir)))
-        server.start()
-        out, err = proc.communicate(timeout=600)
-    finally:
-        proc.kill()
-        server.stop()
-    assert proc.returncode == 0, err[-3000:]
+    # agent's container is killed by its wall limit while its calls wait, and without care its task
+    # would count as failed. Its run is repeated instead, not recorded.
+    run_dir, _ = _run_through_an_outage(tmp_path, "seed_evaluation_started", "agent_run_repeated",
+                                        sandbox={"agent_timeout_s": 15}, loop={"generations": 0})
     archive = Archive.in_dir(run_dir)
     try:
         run = archive.latest_run()

@@ -9,16 +9,29 @@ import pytest
 
 from archive_db import Archive
 from benchmarks.registry import load_benchmark
-from dgm.config import EvaluationConfig
+from dgm.config import EvaluationConfig, RunConfig
 from dgm.demo import demo_script
 from dgm.models.scripted import ScriptedModelServer
+from dgm.runtime import Runtime
 from tests.dgm.scripted_run import write_config
-
-pytestmark = pytest.mark.docker
 
 TASKS = ["slugify-unicode", "roman-subtractive-parsing"]
 
 
+def test_only_watched_attempts_in_flight_can_stall():
+    # The parts a Runtime wires are not needed for its bookkeeping of attempts in flight.
+    rt = Runtime(config=RunConfig(), archive=None, run_id=1, repo=None, sandbox=None, models=None, tasks=[])  # type: ignore[arg-type]
+    rt.started(7)
+    rt.started(1, watched=False)  # the seed's evaluation: its steps have their own limits
+    assert rt.in_flight() == [1, 7]
+    assert [agent for agent, _ in rt.idle_attempts(limit_s=-1)] == [7]
+    rt.mark_stalled(7)
+    assert rt.idle_attempts(limit_s=-1) == [] and rt.is_stalled(7)  # killed once, not again
+    rt.ended(7)
+    assert rt.in_flight() == [1]
+
+
+@pytest.mark.docker
 def test_a_stalled_attempt_is_killed_recorded_and_the_run_finishes(tmp_path, docker_client):
     script = demo_script(load_benchmark(EvaluationConfig(tasks=TASKS)).tasks)
     # The self-edit runs one command that sits silent for a minute: no model call, no new step.
