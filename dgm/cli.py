@@ -150,25 +150,6 @@ def run(
     console.print(f"run {run_id} {outcome}; see `dgm status --run-dir {cfg.run_dir}`", highlight=False, markup=False)
 
 
-def _last_event(path: Path) -> dict[str, Any] | None:
-    import json
-
-    try:
-        with open(path, "rb") as log:
-            log.seek(max(0, log.seek(0, os.SEEK_END) - 65536))
-            lines = log.read().splitlines()
-    except OSError:
-        return None
-    for line in reversed(lines):
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a line being written, or the cut start of the tail
-        if isinstance(record, dict):
-            return record
-    return None
-
-
 def _stop_handler(stop: StopRequest, grace_s: float) -> Callable[[int, object], None]:
     def handle(signum: int, frame: object) -> None:
         name = signal.Signals(signum).name
@@ -245,19 +226,19 @@ def status(run_dir: Path = RunDir) -> None:
         console.print(table)
         calls = archive.calls(run_id=run.id)
         console.print(f"{len(agents)} agents, {len(calls)} model calls, ${archive.cost(run_id=run.id):.4f} spent")
-        console.print(liveness(run_dir, run.status, run.reason), highlight=False, markup=False)
+        console.print(_liveness_line(run_dir, run.status, run.reason), highlight=False, markup=False)
     finally:
         archive.close()
 
 
-def liveness(run_dir: Path, status: str, reason: str | None) -> str:
+def _liveness_line(run_dir: Path, status: str, reason: str | None) -> str:
     """One line: is a process working on the run now, in what state, and what it did last."""
     import time
 
-    from dgm.liveness import liveness as live_state
+    from dgm.liveness import last_event, liveness
 
-    live = live_state(run_dir)
-    last = _last_event(run_dir / "events.jsonl") or {}
+    live = liveness(run_dir)
+    last = last_event(run_dir) or {}
     ago = lambda t: f"{max(0.0, time.time() - t):.0f} s ago" if isinstance(t, (int, float)) else "never"  # noqa: E731
     activity = f"last activity: {last.get('event')} {ago(last.get('t'))}" if last else "no activity yet"
     if not live["running"]:

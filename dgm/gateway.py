@@ -27,7 +27,7 @@ import httpx
 import openai
 
 from archive_db import Archive
-from dgm.budget import Budget, BudgetExhausted, worst_case_cost, worst_case_tokens
+from dgm.budget import Budget, BudgetExhausted, worst_case_tokens
 from dgm.config import LimitsConfig, ModelConfig
 from dgm.errors import ContextOverflow, EndpointDown, ModelEndpointError
 from dgm.retry import (Backoff, ClientCancelled, Fault, Outage, Turn, classify, describe, retry_after_s,
@@ -138,8 +138,8 @@ class ModelClient:
         fit the model; EndpointDown when the endpoint stayed down past max_pause_s; ClientCancelled
         after cancel(); the `openai` error of a request the endpoint refuses (401, 404, ...).
         """
-        worst = worst_case_cost(self.config.price(model), body, self.assumed_max_output)
-        worst_tokens = sum(worst_case_tokens(body, self.assumed_max_output))
+        prompt, output = worst_case_tokens(body, self.assumed_max_output)  # sizes the request once
+        worst, worst_tokens = self.cost_of(model, prompt, output), prompt + output
         self.budget.reserve(worst, ctx.agent_id, ctx.task_id, tokens=worst_tokens)
         cost, tokens = 0.0, 0
         try:

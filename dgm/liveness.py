@@ -1,10 +1,12 @@
-"""Is a process working on a run right now, and in what state? Read from another process (`dgm
-status`, the dashboard) through two files only: the run's lock (held by the live process, dropped by
-the kernel when it dies) and the heartbeat the watchdog rewrites every few seconds."""
+"""Is a process working on a run right now, in what state, and what did it do last? Read from another
+process (`dgm status`, the dashboard) through files only: the run's lock (held by the live process,
+dropped by the kernel when it dies), the heartbeat the watchdog rewrites every few seconds, and the
+tail of the event log."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 from dgm.recovery import lock_holder
 
 HEARTBEAT = "heartbeat.json"
+EVENTS_TAIL = 65536  # bytes: the last event is in there unless one line is longer
 
 
 def read_heartbeat(run_dir: Path) -> dict[str, Any] | None:
@@ -41,3 +44,21 @@ def liveness(run_dir: Path) -> dict[str, Any]:
         "paused_since": beat.get("paused_since"),
         "stop_reason": beat.get("stop_reason"),
     }
+
+
+def last_event(run_dir: Path) -> dict[str, Any] | None:
+    """The newest complete record of the run's events.jsonl, or None."""
+    try:
+        with open(Path(run_dir) / "events.jsonl", "rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - EVENTS_TAIL))
+            lines = log.read().splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a line being written, or the cut start of the tail
+        if isinstance(record, dict):
+            return record
+    return None

@@ -204,7 +204,7 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
     budget = Budget(cap=config.budget.max_cost_usd, spent=archive.cost(run_id=run_id),
                     token_cap=config.budget.max_tokens, tokens_spent=archive.tokens(run_id=run_id))
     models = ModelClient(config.model, config.api_key(), archive, budget, config.budget.assumed_max_output_tokens)
-    stack.callback(models.cancel)
+    stack.callback(models.close)
     rt = Runtime(
         config=config, archive=archive, run_id=run_id, repo=AgentRepo(config.run_dir / "agents.git"),
         sandbox=sandbox, models=models, tasks=benchmark.tasks, first_stage=benchmark.first_stage,

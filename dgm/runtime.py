@@ -79,7 +79,6 @@ class Runtime:
     _stalled: set[int] = field(default_factory=set, init=False)
     _unwatched: set[int] = field(default_factory=set, init=False)
     _progress_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-    last_event: dict[str, Any] = field(default_factory=dict, init=False)
     active_before: float = 0.0  # active seconds of the run's earlier sessions (the wall-time budget)
     session_start: float = field(default_factory=time.monotonic, init=False)
 
@@ -205,7 +204,6 @@ class Runtime:
         record = {"t": round(time.time(), 3), "event": kind, **data}
         with self._events_lock, open(self.run_dir / "events.jsonl", "a") as log:
             log.write(json.dumps(record, default=str) + "\n")
-        self.last_event = record
         if isinstance(data.get("agent"), int):
             self.touch(data["agent"])
         self.on_event(kind, record)

@@ -1,7 +1,7 @@
 """The run's watchdog: one background thread that keeps an unattended run honest.
 
 Every few seconds it
-- writes RUN_DIR/heartbeat.json (pid, state, active time, spend, attempts in flight, last event),
+- writes RUN_DIR/heartbeat.json (pid, state, active time, spend, attempts in flight),
   which `dgm status` reads from another shell to tell a live run from a dead one;
 - stops the run when its wall-time budget is used up (active time, summed across resumes);
 - enforces the graceful stop's bound: once a stop is older than loop.stop_grace_s, the containers
@@ -110,9 +110,9 @@ class Watchdog:
                 del self._killed_at[agent]
             elif time.monotonic() - when > max(30.0, limit):
                 reason = f"stalled: no progress for over {limit:.0f} s (abandoned by the watchdog)"
-                if rt.archive.finish_agent(agent, status="failed", reason=reason, cost_usd=rt.archive.cost(agent_id=agent),
-                                           finished_at=utcnow()):
-                    rt.emit("attempt_finished", agent=agent, parent=None, status="failed", reason=reason, cost=0.0)
+                cost = rt.archive.cost(agent_id=agent)
+                if rt.archive.finish_agent(agent, status="failed", reason=reason, cost_usd=cost, finished_at=utcnow()):
+                    rt.emit("attempt_finished", agent=agent, parent=None, status="failed", reason=reason, cost=cost)
                 rt.ended(agent)
                 del self._killed_at[agent]
 
@@ -123,7 +123,6 @@ class Watchdog:
             "pid": os.getpid(), "updated": round(time.time(), 3), "state": state, "stop_reason": rt.stop.reason,
             "active_s": round(rt.active_s, 1), "in_flight": rt.in_flight(),
             "spent_usd": round(rt.budget.spent, 6), "cap_usd": rt.budget.cap,
-            "last_event": {k: rt.last_event.get(k) for k in ("t", "event", "agent")} if rt.last_event else None,
             "paused_since": rt.models.outage_started,
         }
         path = rt.run_dir / HEARTBEAT
