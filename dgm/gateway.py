@@ -156,15 +156,17 @@ class ModelClient:
 
     def _call(self, ctx: CallContext, model: str, body: dict[str, Any]) -> tuple[dict[str, Any], float]:
         """Tries until one succeeds or the failure is final. A round of retries that runs out while
-        the endpoint answered other calls (`outage.answers` moved) blames this request, not the
-        endpoint: it raises instead of pausing everyone (a poison request, a generation that always
-        outlasts the timeout). A rate limit always counts against the endpoint."""
-        retry, answers = 0, self.outage.answers
+        the endpoint answered other requests, sent after this call first failed, blames this request,
+        not the endpoint: it raises instead of pausing everyone (a poison request, a generation that
+        always outlasts the timeout). Answers to requests sent before then prove nothing (they were
+        on their way when the endpoint went). A rate limit always counts against the endpoint."""
+        retry, first_failed = 0, None
         while True:
             turn = self.outage.wait_turn()
             if turn is not Turn.GO:
-                retry, answers = 0, self.outage.answers
+                retry, first_failed = 0, None
             failure = None
+            sent = time.monotonic()
             try:
                 result = self._try(ctx, model, body)
             except openai.APIError as exc:
@@ -174,13 +176,14 @@ class ModelClient:
                 if turn is Turn.PROBE:
                     self.outage.probe_done(describe(failure) if failure is not None else None)
             if failure is None:
-                self._answered()
+                self._answered(sent)
                 return result
             if fault in (Fault.OVERFLOW, Fault.FATAL):
-                self._answered()
+                self._answered(sent)
                 if fault is Fault.OVERFLOW:
                     raise ContextOverflow(upstream_message(failure)) from failure
                 raise failure
+            first_failed = sent if first_failed is None else first_failed
             if self.outage.cancelled or turn is Turn.PROBE:
                 continue  # wait_turn raises ClientCancelled, or waits for the next probe
             if fault is Fault.TRANSIENT and retry < self.backoff.retries:
@@ -191,7 +194,7 @@ class ModelClient:
                 self._sleep(wait)
                 continue
             rate_limited = isinstance(failure, openai.APIStatusError) and failure.status_code == 429
-            if fault is Fault.TRANSIENT and not rate_limited and self.outage.answers != answers:
+            if fault is Fault.TRANSIENT and not rate_limited and self.outage.last_answer_sent > first_failed:
                 raise failure
             if self.outage.mark_down(describe(failure)):
                 self.on_event("endpoint_down", {"base_url": self.config.base_url, "error": describe(failure),
@@ -212,8 +215,8 @@ class ModelClient:
         self._record(ctx, model, prompt, completion, time.monotonic() - start, None)
         return resp.model_dump(exclude_none=True), self.cost_of(model, prompt, completion)
 
-    def _answered(self) -> None:
-        down_s = self.outage.answered()
+    def _answered(self, sent_at: float) -> None:
+        down_s = self.outage.answered(sent_at)
         if down_s is not None:
             self.on_event("endpoint_up", {"base_url": self.config.base_url, "down_s": round(down_s, 3)})
 

@@ -110,8 +110,8 @@ class Outage:
 
     A call that used up its retries marks the endpoint down. From then on every call waits in
     `wait_turn` (on a condition, in slices of at most a second), and every `probe_s` one waiting call
-    is let through to send its request once: the probe. Any answer from the endpoint (a probe's or
-    that of a call that was already in flight) ends the outage, and the waiting calls carry on. An
+    is let through to send its request once: the probe. An answer to a request sent after the outage
+    began (a probe's, or a call's that was not waiting) ends it, and the waiting calls carry on. An
     outage older than `max_pause_s` makes the waiting calls raise EndpointDown. `cancel()` makes
     every waiting and later call raise ClientCancelled at once.
     """
@@ -120,7 +120,9 @@ class Outage:
         self.name, self.probe_s, self.max_pause_s = name, probe_s, max_pause_s
         self.error = ""  # the last failure seen while down
         self.started: float | None = None  # wall-clock time (time.time()) the outage began
-        self.answers = 0  # how often the endpoint answered; a call compares it across its retries
+        # When (time.monotonic()) the newest request the endpoint answered was sent: a call that ran out
+        # of retries compares it with its own first failure.
+        self.last_answer_sent = float("-inf")
         self.gave_up = False  # an outage outlasted max_pause_s
         self.count = 0  # outages begun so far: work that spans a change of it may have been cut off
         self._cond = threading.Condition()
@@ -137,11 +139,13 @@ class Outage:
     def cancelled(self) -> bool:
         return self._cancelled
 
-    def answered(self) -> float | None:
-        """The endpoint answered a request. Returns how long it was down when this ends an outage."""
+    def answered(self, sent_at: float) -> float | None:
+        """The endpoint answered a request sent at ``sent_at`` (time.monotonic()). Only a request sent
+        after the outage began ends it: the answer to one already on its way says nothing about now.
+        Returns how long it was down when this ends an outage."""
         with self._cond:
-            self.answers += 1
-            if self._down_at is None:
+            self.last_answer_sent = max(self.last_answer_sent, sent_at)
+            if self._down_at is None or sent_at < self._down_at:
                 return None
             down_s = time.monotonic() - self._down_at
             self._down_at = self.started = None

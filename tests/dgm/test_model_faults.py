@@ -23,7 +23,7 @@ from dgm.config import LimitsConfig, ModelConfig, Price
 from dgm.errors import ContextOverflow, EndpointDown
 from dgm.gateway import CallContext, Gateway, ModelClient
 from dgm.models.scripted import ScriptedModelServer
-from dgm.retry import Backoff, ClientCancelled
+from dgm.retry import Backoff, ClientCancelled, Outage
 
 PRICES = {"m": Price(input=2.0, output=10.0), "n": Price(input=1.0, output=3.0)}
 HI = [{"role": "user", "content": "hi"}]
@@ -335,6 +335,39 @@ def test_a_request_that_fails_while_others_succeed_does_not_pause_the_run(serve,
         done.set()
         t.join(5)
     assert rec.kinds().count("model_retry") == 3 and "endpoint_down" not in rec.kinds()
+
+
+def test_an_answer_to_a_request_sent_before_the_failures_is_no_proof_the_endpoint_is_up(serve, archive):
+    # A slow answer that was already on its way lands while another call runs out of retries: that
+    # call must not be blamed as a poison request (and rejected), it marks the endpoint down.
+    server = serve({"rule": [{"name": "slow", "match": {"contains": "slow"}, "delay": 0.5, "reply": {"content": "late"}},
+                             {"name": "failing", "error": {"status": 500}}]})
+    rec = Recorder()
+    slow_answered = threading.Event()
+    client = make_client(server.base_url, archive, rec, max_retries=1, max_pause_s=0.5, pause_probe_s=0.1)
+    client._sleep = lambda seconds: slow_answered.wait(5)  # the backoff lasts until the slow answer is in
+
+    def slow() -> None:
+        client.chat(ctx(archive), "m", messages=[{"role": "user", "content": "slow"}])
+        slow_answered.set()
+
+    t = threading.Thread(target=slow)
+    t.start()
+    while server.hits("slow") == 0:  # the slow request is sent (and being answered) first
+        time.sleep(0.01)
+    with pytest.raises(EndpointDown):
+        client.chat(ctx(archive), "m", messages=HI)
+    t.join(5)
+    assert slow_answered.is_set() and "endpoint_down" in rec.kinds()
+    assert "endpoint_up" not in rec.kinds()  # nor did that late answer end the outage
+
+
+def test_only_an_answer_to_a_request_sent_during_an_outage_ends_it():
+    outage = Outage("http://x/v1", probe_s=1.0, max_pause_s=60.0)
+    before = time.monotonic()
+    assert outage.mark_down("APIConnectionError")
+    assert outage.answered(sent_at=before) is None and outage.down
+    assert outage.answered(sent_at=time.monotonic()) is not None and not outage.down
 
 
 # -- the scripted model's injected faults ----------------------------------------------------------
