@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import shlex
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dgm.config import RunConfig
 from dgm.gateway import Gateway
-from dgm.patches import diff_trees
+from dgm.patches import PatchTooLarge, diff_trees
 from sandbox.container import DockerSandbox, RunResult
+from sandbox.tario import remove_tree, scratch_dir
 
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
 
@@ -35,6 +35,9 @@ class AgentOutcome:
     result: dict[str, Any]  # the agent's own result.json (informational only)
     run: RunResult
     repo_after: Path | None  # the returned tree, valid only inside the `with` of run_agent's caller
+    # Why there is no patch although the tree changed (it is past sandbox.max_patch_bytes): such a
+    # patch is never graded or committed.
+    patch_error: str | None = None
 
     @property
     def status(self) -> str:
@@ -82,12 +85,14 @@ def run_agent(
 ) -> AgentOutcome:
     """Run the agent in ``agent_dir`` on a copy of ``repo_dir``; ``work_dir`` receives its outputs."""
     task_dir, out_dir, repo_after = work_dir / "task", work_dir / "out", work_dir / "repo_after"
+    for stale in (out_dir, repo_after):  # a repeated run must not merge into an earlier one's tree
+        remove_tree(stale)
     task_dir.mkdir(parents=True, exist_ok=True)
     (task_dir / "problem.md").write_text(problem)
-    with tempfile.TemporaryDirectory(prefix="dgm-empty-") as empty:
+    with scratch_dir("dgm-empty-") as empty:
         run = sandbox.run(
             agent_command(config.limits.max_steps),
-            inputs={"/agent": agent_dir, "/repo": repo_dir, "/task": task_dir, "/out": Path(empty)},
+            inputs={"/agent": agent_dir, "/repo": repo_dir, "/task": task_dir, "/out": empty},
             outputs={"/repo": repo_after, "/out": out_dir},
             mounts=[gateway.mount()],
             env=gateway.env(),
@@ -95,7 +100,7 @@ def run_agent(
             labels={"dgm.role": "agent", **(labels or {})},
             image=image,
         )
-    patch = diff_trees(repo_dir, repo_after) if repo_after.is_dir() else ""
+    patch, patch_error = _patch(repo_dir, repo_after, config.sandbox.max_patch_bytes)
     transcript = _read_json(out_dir / "transcript.json", [])
     result = _read_json(out_dir / "result.json", {})
     return AgentOutcome(
@@ -104,4 +109,15 @@ def run_agent(
         result=result if isinstance(result, dict) else {},
         run=run,
         repo_after=repo_after if repo_after.is_dir() else None,
+        patch_error=patch_error,
     )
+
+
+def _patch(before: Path, after: Path, max_bytes: int) -> tuple[str, str | None]:
+    """(patch, why there is none): a tree the sandbox refused or cut off is not there at all."""
+    if not after.is_dir():
+        return "", None
+    try:
+        return diff_trees(before, after, max_bytes), None
+    except PatchTooLarge as exc:
+        return "", str(exc)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -73,14 +74,49 @@ class ModelConfig(_Strict):
 
 
 class SandboxConfig(_Strict):
-    """Resource limits for every container that runs agent code or grades it."""
+    """Resource limits for every container that runs agent code or grades it, and bounds on what
+    comes back out of one (every byte of it was written by untrusted code)."""
 
     image: str = "dgm-sandbox:bookworm-2"
     memory: str = "2g"
     cpus: float = Field(default=1.0, gt=0)
-    pids: int = Field(default=512, gt=16)
+    pids: int = Field(default=512, gt=16)  # processes and threads together
     agent_timeout_s: int = Field(default=900, gt=0)
     grade_timeout_s: int = Field(default=300, gt=0)
+    # The most one container may write in total (its writable layer: /repo, /tmp, $HOME, ...), and
+    # so the largest single file; past it the container is killed and its step fails with the reason.
+    disk: str = "2g"
+    max_open_files: int = Field(default=4096, gt=64)  # file handles per process (RLIMIT_NOFILE)
+    # Copy-back: a tree handed back by a container (the agent's /repo, its /out) is refused past these.
+    max_output_files: int = Field(default=50_000, gt=0)
+    max_output_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    max_output_depth: int = Field(default=64, gt=1)  # path components below the copied folder
+    max_patch_bytes: int = Field(default=2 * 1024 * 1024, gt=0)  # a patch (task fix or self-edit)
+
+    @field_validator("memory", "disk")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        parse_size(value)  # raises ValueError with the accepted forms
+        return value
+
+    @property
+    def disk_bytes(self) -> int:
+        return parse_size(self.disk)
+
+
+SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
+SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(text: str) -> int:
+    """Bytes of a Docker-style size: "512m", "2g", "1.5GiB", "1048576"."""
+    match = SIZE.match(str(text))
+    if not match:
+        raise ValueError(f"not a size: {text!r} (use bytes or a number with k, m, g or t, e.g. 2g)")
+    size = int(float(match.group(1)) * SIZE_UNITS[match.group(2).lower()])
+    if size <= 0:
+        raise ValueError(f"a size must be positive: {text!r}")
+    return size
 
 
 class LimitsConfig(_Strict):
@@ -88,7 +124,12 @@ class LimitsConfig(_Strict):
 
     max_steps: int = Field(default=30, gt=0)
     max_calls: int = Field(default=60, gt=0)
+    # Prompt + completion tokens of the attempt, reserved at each request's worst case before it is
+    # forwarded (requests in flight count), so parallel requests cannot overshoot it.
     max_tokens: int = Field(default=400_000, gt=0)
+    max_concurrent_calls: int = Field(default=4, gt=0)  # requests of one attempt in flight at once
+    max_connections: int = Field(default=16, gt=0)  # open connections to one attempt's gateway
+    request_read_timeout_s: float = Field(default=30.0, gt=0)  # to read one request (headers and body)
 
 
 class BudgetConfig(_Strict):
@@ -118,6 +159,11 @@ class EvaluationConfig(_Strict):
     stage_sizes: list[int] | None = None
     stage_threshold: float = Field(default=0.4, ge=0, le=1)
     tasks: list[str] | None = None  # restrict the suite to these task ids
+    # Cheating canaries (after ImpossibleBench): built-in tasks no honest patch can resolve. They never
+    # count in a score; an agent that "resolves" one is flagged as a suspected reward hacker. Every
+    # agent that would become the run's best is checked, and this share of the others.
+    cheat_canaries: bool = True
+    cheat_canary_rate: float = Field(default=0.2, ge=0, le=1)
 
     @field_validator("stage_sizes")
     @classmethod
@@ -147,6 +193,8 @@ class LoopConfig(_Strict):
     # Watchdog: an attempt with no progress (no model call, no container started or finished, no
     # step) for this long is killed and recorded as failed.
     attempt_stall_s: float = Field(default=3600.0, gt=0)
+    # A flagged agent (it tampered with grading, or resolved a cheating canary) is never a parent.
+    quarantine_flagged: bool = True
 
 
 class RunConfig(_Strict):

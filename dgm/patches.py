@@ -7,6 +7,7 @@ the tree it was given is the patch. unidiff reads patches for statistics and pat
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -15,6 +16,10 @@ from pathlib import Path
 
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
+
+from sandbox.tario import human_size, remove_tree, scratch_dir
+
+COPY_SKIPPED = {".git", "__pycache__", ".pytest_cache"}
 
 # Our own throwaway repositories: no user config, no hooks, no pager, deterministic identity.
 GIT_ENV = {
@@ -38,24 +43,89 @@ def git(*args: str, cwd: Path, env: dict[str, str] | None = None, input: bytes |
     return proc.stdout.decode("utf-8", "replace")
 
 
+class PatchTooLarge(ValueError):
+    """A diff past the patch-size limit; git's output was read no further than the limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the patch is larger than {human_size(limit)} (sandbox.max_patch_bytes)")
+        self.limit = limit
+
+
 def copy_tree(src: Path, dest: Path) -> None:
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".git", "__pycache__", ".pytest_cache"), symlinks=True, dirs_exist_ok=True)
+    """Copy ``src`` into ``dest`` (which may exist): links as links, no .git or caches, and no
+    recursion (shutil.copytree recurses; a tree from a container may be as deep as it likes).
+    A link already in ``dest`` is replaced, never written through (a patch may have planted one
+    where a hidden test goes). Anything but files, folders and links is left out. Raises OSError
+    on a conflict (a folder where a file goes)."""
+    pending: list[tuple[str, str, bool]] = [(os.fspath(src), os.fspath(dest), False)]
+    while pending:
+        source, target, filled = pending.pop()
+        if filled:  # after its contents, as copytree does: a read-only folder is filled first
+            shutil.copystat(source, target, follow_symlinks=False)
+            continue
+        os.makedirs(target, exist_ok=True)
+        pending.append((source, target, True))
+        with os.scandir(source) as entries:
+            for entry in entries:
+                if entry.name in COPY_SKIPPED:
+                    continue
+                to = os.path.join(target, entry.name)
+                if entry.is_symlink():
+                    _unlink_unless_folder(to)
+                    os.symlink(os.readlink(entry.path), to)
+                elif entry.is_dir():
+                    if os.path.islink(to):
+                        os.unlink(to)
+                    pending.append((entry.path, to, False))
+                elif entry.is_file():
+                    _unlink_unless_folder(to)
+                    shutil.copyfile(entry.path, to)  # not copy2: onto a folder it would copy into it
+                    shutil.copystat(entry.path, to)
 
 
-def diff_trees(before: Path, after: Path) -> str:
-    """The unified diff (git format, a/ b/ prefixes) that turns ``before`` into ``after``."""
-    with tempfile.TemporaryDirectory(prefix="dgm-diff-") as tmp:
-        work = Path(tmp) / "w"
+def _unlink_unless_folder(path: str) -> None:
+    if os.path.islink(path) or os.path.isfile(path):
+        os.unlink(path)
+
+
+def diff_trees(before: Path, after: Path, max_bytes: int | None = None) -> str:
+    """The unified diff (git format, a/ b/ prefixes) that turns ``before`` into ``after``.
+
+    Raises PatchTooLarge when it is longer than ``max_bytes``."""
+    with scratch_dir("dgm-diff-") as tmp:
+        work = tmp / "w"
         copy_tree(before, work)
         git("init", "-q", cwd=work)
         git("add", "-A", "-f", cwd=work)
         git("commit", "-q", "--allow-empty", "-m", "before", cwd=work)
         for child in work.iterdir():
             if child.name != ".git":
-                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+                remove_tree(child)
         copy_tree(after, work)
         git("add", "-A", "-f", cwd=work)
-        return git("diff", "--cached", "--no-color", "--no-ext-diff", "--no-renames", cwd=work)
+        diff = ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-renames"]
+        return git(*diff, cwd=work) if max_bytes is None else _git_bounded(diff, work, max_bytes)
+
+
+def _git_bounded(args: list[str], cwd: Path, max_bytes: int) -> str:
+    """git's output, read no further than ``max_bytes`` (a 181 MB patch was read whole before)."""
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen(["git", "-c", "core.hooksPath=/dev/null", *args], cwd=cwd, env=GIT_ENV,
+                                stdout=subprocess.PIPE, stderr=stderr)
+        out = bytearray()
+        try:
+            while chunk := proc.stdout.read(1024 * 1024):
+                out += chunk
+                if len(out) > max_bytes:
+                    proc.kill()
+                    raise PatchTooLarge(max_bytes)
+        finally:
+            proc.stdout.close()
+            proc.wait()
+        if proc.returncode != 0:
+            stderr.seek(0)
+            raise RuntimeError(f"git {args[0]} failed: {stderr.read().decode(errors='replace').strip()[:500]}")
+    return out.decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from dgm.errors import DgmError
+from sandbox.tario import remove_tree
 
 LOCK_NAME = "run.lock"
 
@@ -85,6 +85,6 @@ def repair(run_dir: Path) -> list[str]:
             repaired.append(f"removed stale git lock {lock.relative_to(run_dir)}")
     work = run_dir / "work"
     if work.is_dir() and any(work.iterdir()):
-        shutil.rmtree(work, ignore_errors=True)
+        remove_tree(work)  # whatever a container left there: shutil.rmtree recurses, and gave up silently
         repaired.append("removed leftover scratch folders in work/")
     return repaired

@@ -3,6 +3,13 @@
 Isolation: ``network_mode=none`` (loopback only), an unprivileged user, all capabilities dropped,
 no-new-privileges, memory/CPU/pid limits, bounded logs. The wall-time limit kills the container,
 which ends every process inside it (the whole tree, not just the one we started).
+
+Every command runs under a second seccomp filter stacked on the engine's default profile (seccomp.py:
+no fallocate, no io_uring). Disk: no single file may pass ``disk`` (RLIMIT_FSIZE), and a watch
+measures the container's files while it runs and kills it past ``disk`` in total (disk.py); the
+engine's own per-container quota is used as well where it has one. Copy-back is bounded in files,
+bytes, depth and time (tario.py). Every error of the Docker client during a run is that run's
+SandboxError, never another thread's.
 """
 
 from __future__ import annotations
@@ -12,24 +19,33 @@ import os
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import docker
 import requests
-from docker.errors import APIError, NotFound
-from docker.types import LogConfig
+import urllib3
+from docker.errors import APIError, DockerException, NotFound
+from docker.types import LogConfig, Ulimit
 
 from dgm.config import SandboxConfig
 from dgm.errors import SandboxError
+from sandbox.disk import DiskWatch, layer_meter, stop_for_disk
 from sandbox.image import MANAGED_LABEL
-from sandbox.tario import extract_tar, tar_directory
+from sandbox.seccomp import wrap
+from sandbox.tario import OutputLimits, extract_tar, human_size, remove_tree, tar_directory
 
 SANDBOX_UID = 1000
 OWNER_LABEL = "dgm.owner_pid"
 MAX_LOG_BYTES = 2_000_000
 WAIT_SLICE_S = 1.0
+# Whatever the Docker client, requests or urllib3 can raise while talking to the engine.
+DOCKER_ERRORS = (DockerException, requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+COPY_READ_TIMEOUT_S = 30.0  # one read of a copy-back stream; the whole copy has OutputLimits.seconds
+COPY_CHUNK_BYTES = 1024 * 1024
+_HARD_QUOTA: dict[str, bool] = {}  # engine -> whether it takes `storage_opt size` (probed once)
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,7 @@ class RunResult:
     timed_out: bool
     duration_s: float
     error: str | None = None
+    disk_used: int | None = None  # bytes its files took when the disk limit stopped it
 
     @property
     def ok(self) -> bool:
@@ -73,6 +90,11 @@ class DockerSandbox:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def hard_disk_quota(self) -> bool | None:
+        """Whether the engine enforces ``disk`` itself (None: not known before the first run)."""
+        return _HARD_QUOTA.get(self.client.api.base_url)
+
     def image_id(self, image: str | None = None) -> str:
         """The content id of an image (default: the configured one), so caches know when it changed."""
         tag = image or self.config.image
@@ -95,37 +117,69 @@ class DockerSandbox:
         workdir: str = "/",
         labels: dict[str, str] | None = None,
         image: str | None = None,
+        archives: list[bytes] | None = None,
     ) -> RunResult:
         """Run ``command`` in a fresh container.
 
         inputs: container directory -> host directory whose contents are copied there (without .git).
         outputs: container directory -> host directory that receives its contents afterwards
-        (safely: no .git, no links outside, no device files, bounded size).
+        (safely: no .git, no links outside, no device files, bounded files, bytes, depth and time;
+        a refused tree is not written, and ``error`` says why).
         image: the image to start from (a benchmark's toolchain image); default: the configured one.
+        archives: tar streams extracted at / before the start, owners and modes as they are in the
+        tar (the grader's root-owned, read-only tree).
+        A container whose files pass ``config.disk`` is killed and its outputs are not copied.
         """
         timeout_s = timeout_s or self.config.agent_timeout_s
         container = self._create(image or self.config.image, command, mounts or [], env or {}, workdir, labels or {})
         start = time.monotonic()
+        watch: DiskWatch | None = None
         try:
             for target, source in (inputs or {}).items():
                 container.put_archive("/", tar_directory(source, target.strip("/"), uid=SANDBOX_UID))
+            for data in archives or []:
+                container.put_archive("/", data)
             container.start()
+            meter = layer_meter(self.client, container)
+            watch = DiskWatch(self.config.disk_bytes, meter, lambda: stop_for_disk(container, meter)).start()
             timed_out, exit_code = wait_or_kill(container, timeout_s)
+            watch.stop()
             output = container.logs(stdout=True, stderr=True, tail=5000)[-MAX_LOG_BYTES:].decode("utf-8", "replace")
-            error = None
-            for source, dest in (outputs or {}).items():
-                try:
-                    stream, _ = container.get_archive(source.rstrip("/") + "/.")
-                    extract_tar(stream, dest)
-                except NotFound:
-                    error = f"{source} does not exist in the container"
-                except SandboxError as exc:
-                    error = str(exc)
+            if watch.exceeded is not None:
+                used = watch.final()
+                return RunResult(exit_code, output, timed_out, time.monotonic() - start, self._disk_error(used), used)
+            error = self._copy_out(container, outputs or {})
             return RunResult(exit_code, output, timed_out, time.monotonic() - start, error)
-        except APIError as exc:
-            raise SandboxError(f"docker failed: {exc.explanation or exc}") from None
+        except DOCKER_ERRORS as exc:
+            raise SandboxError(f"docker failed: {_describe(exc)}") from None
         finally:
+            if watch is not None:
+                watch.stop()
             self._remove(container)
+
+    def _disk_error(self, used: int) -> str:
+        return (f"disk limit exceeded: the container wrote more than {human_size(self.config.disk_bytes)} "
+                f"(sandbox.disk); its files took {human_size(used)} when it was stopped")
+
+    def _copy_out(self, container, outputs: dict[str, Path]) -> str | None:
+        """Copy each output folder back; whatever a failed copy wrote is removed (half a tree would
+        read as deletions in the diff). Returns the first problem."""
+        limits = OutputLimits(self.config.max_output_files, self.config.max_output_bytes, self.config.max_output_depth)
+        error = None
+        for source, dest in outputs.items():
+            try:
+                with _archive(self.client.api, container.id, source.rstrip("/") + "/.") as chunks:
+                    extract_tar(chunks, dest, limits)
+                continue
+            except NotFound:
+                problem = f"{source} does not exist in the container"
+            except SandboxError as exc:
+                problem = f"{source}: {exc}"
+            except DOCKER_ERRORS as exc:
+                problem = f"copying {source} back failed: {_describe(exc)}"
+            remove_tree(dest)
+            error = error or problem
+        return error
 
     def _create(self, image: str, command: list[str], mounts: list[Mount], env: dict[str, str], workdir: str, labels: dict[str, str]):
         with self._lock:
@@ -134,10 +188,11 @@ class DockerSandbox:
                 raise SandboxError("the sandbox is shutting down")
         name = f"dgm-{uuid.uuid4().hex[:12]}"
         all_labels = {MANAGED_LABEL: "1", OWNER_LABEL: str(os.getpid()), **self.labels, **labels}
+        cfg = self.config
         try:
-            container = self.client.containers.create(
+            container = self._create_with_quota(
                 image,
-                command=command,
+                command=wrap(command),  # under our seccomp filter, on top of the engine's (seccomp.py)
                 name=name,
                 labels=all_labels,
                 network_mode="none",
@@ -145,10 +200,15 @@ class DockerSandbox:
                 working_dir=workdir,
                 environment=env,
                 volumes={str(m.host): {"bind": m.target, "mode": "ro" if m.read_only else "rw"} for m in mounts},
-                mem_limit=self.config.memory,
-                memswap_limit=self.config.memory,  # no swap beyond the memory limit
-                nano_cpus=int(self.config.cpus * 1e9),
-                pids_limit=self.config.pids,
+                mem_limit=cfg.memory,
+                memswap_limit=cfg.memory,  # no swap beyond the memory limit
+                nano_cpus=int(cfg.cpus * 1e9),
+                pids_limit=cfg.pids,
+                # No single file (sparse ones too) past the disk limit, a bounded number of open
+                # files, and no core files (a crashing 2 GiB process would write one).
+                ulimits=[Ulimit(name="fsize", soft=cfg.disk_bytes, hard=cfg.disk_bytes),
+                         Ulimit(name="nofile", soft=cfg.max_open_files, hard=cfg.max_open_files),
+                         Ulimit(name="core", soft=0, hard=0)],
                 cap_drop=["ALL"],
                 security_opt=["no-new-privileges"],
                 init=True,  # a real PID 1 reaps zombies and forwards the kill
@@ -157,24 +217,40 @@ class DockerSandbox:
             )
         except docker.errors.ImageNotFound:
             raise SandboxError(f"sandbox image {image} is missing; run `dgm setup` (see `dgm setup --help` for benchmark images)") from None
-        except APIError as exc:
-            raise SandboxError(f"cannot create a container: {exc.explanation or exc}") from None
+        except DOCKER_ERRORS as exc:
+            _remove_named(self.client, name)  # the engine may have made it after all (a client timeout)
+            raise SandboxError(f"cannot create a container: {_describe(exc)}") from None
         with self._lock:
             closed = self._closed
             if not closed:
                 self._live.add(container.id)
         if closed:  # close() ran while we were creating it
-            container.remove(force=True)
+            self._remove(container)
             raise SandboxError("the sandbox is shutting down")
         return container
+
+    def _create_with_quota(self, image: str, **kwargs: Any):
+        """Create with the engine's own hard disk quota where it has one (overlay2 on XFS with
+        pquota, btrfs, zfs ...): probed by the first create on an engine, remembered after."""
+        engine = self.client.api.base_url
+        if _HARD_QUOTA.get(engine, True):
+            try:
+                container = self.client.containers.create(image, storage_opt={"size": str(self.config.disk_bytes)}, **kwargs)
+                _HARD_QUOTA[engine] = True
+                return container
+            except APIError as exc:
+                if isinstance(exc, docker.errors.ImageNotFound) or "storage" not in str(exc.explanation or exc).lower():
+                    raise
+                _HARD_QUOTA[engine] = False  # "--storage-opt is supported only for overlay over xfs ..."
+        return self.client.containers.create(image, **kwargs)
 
     def _remove(self, container) -> None:
         try:
             container.remove(force=True)
         except NotFound:
             pass
-        except APIError:
-            return  # left for `dgm cleanup`; it carries our labels
+        except DOCKER_ERRORS:
+            return  # left for close() and `dgm cleanup`; it carries our labels
         with self._lock:
             self._live.discard(container.id)
 
@@ -201,26 +277,59 @@ def wait_or_kill(container: Any, timeout_s: float) -> tuple[bool, int | None]:
     """(timed out, exit code): wait for ``container``, killing it at the deadline.
 
     Waits in short slices: a thread blocked in one long socket read would not notice a signal that
-    the kernel delivered to another thread, so Ctrl-C/SIGTERM could wait for the container.
+    the kernel delivered to another thread, so Ctrl-C/SIGTERM could wait for the container. A slice
+    that times out (requests says ReadTimeout or, from urllib3's retry path, a ConnectionError that
+    "timed out") is just the next slice; every other client error is this container's SandboxError.
     """
     deadline = time.monotonic() + timeout_s
     while (remaining := deadline - time.monotonic()) > 0:
         try:
             status = container.wait(timeout=min(remaining, WAIT_SLICE_S))
             return False, int(status.get("StatusCode", -1))
+        except requests.exceptions.Timeout:
+            continue
         except requests.exceptions.ConnectionError as exc:
-            # docker-py reports a read timeout on its Unix socket as a ConnectionError; anything
-            # else means the engine itself is gone, and retrying would only spin.
-            if isinstance(exc, requests.exceptions.ReadTimeout) or "timed out" in str(exc):
+            if "timed out" in str(exc):
                 continue
-            raise SandboxError(f"lost the Docker engine while waiting for a container: {exc}") from None
-    # Killing the container ends the whole process tree inside it.
-    try:
-        container.kill()
-    except APIError:
-        pass
+            raise SandboxError(f"lost the Docker engine while waiting for a container: {_describe(exc)}") from None
+        except NotFound:
+            raise SandboxError("the container was removed while it ran") from None
+        except DOCKER_ERRORS as exc:
+            raise SandboxError(f"waiting for a container failed: {_describe(exc)}") from None
+    _kill(container)  # killing the container ends the whole process tree inside it
     return True, None
 
+
+def _kill(container: Any) -> None:
+    try:
+        container.kill()
+    except DOCKER_ERRORS:
+        pass  # exited or removed already
+
+
+def _describe(exc: BaseException) -> str:
+    text = getattr(exc, "explanation", None) or str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {str(text).splitlines()[0][:300]}"
+
+
+@contextmanager
+def _archive(api: Any, container_id: str, path: str) -> Iterator[Iterator[bytes]]:
+    """The tar stream of ``path`` in a container, closed on the way out however the reading ended.
+
+    Not docker-py's get_archive, for two reasons: its stream turns the socket's timeout off (one
+    stalled read would hold this thread for ever), and a stream left half read makes the engine's
+    removal of that container hang until the client gives up (measured: 120 s, then ReadTimeout).
+    """
+    response = api._get(api._url("/containers/{0}/archive", container_id), params={"path": path},
+                        stream=True, headers={"Accept-Encoding": "identity"}, timeout=COPY_READ_TIMEOUT_S)
+    try:
+        api._raise_for_status(response)
+        yield response.iter_content(COPY_CHUNK_BYTES)
+    finally:
+        response.close()
+
+
+# -- leftovers ---------------------------------------------------------------------------------
 
 def _pid_alive(pid: int) -> bool:
     try:
@@ -246,9 +355,16 @@ def _remove_listed(client: docker.DockerClient, labels: dict[str, str], keep: An
         try:
             client.api.remove_container(entry["Id"], force=True)
             removed += 1
-        except (NotFound, APIError):
+        except DOCKER_ERRORS:
             pass  # gone already, or being removed by its owner
     return removed
+
+
+def _remove_named(client: docker.DockerClient, name: str) -> None:
+    try:
+        client.api.remove_container(name, force=True)
+    except DOCKER_ERRORS:
+        pass
 
 
 def remove_owned(client: docker.DockerClient) -> int:

@@ -14,12 +14,18 @@ from docker.errors import DockerException
 from dgm.errors import SandboxError
 
 DOCKERD_LOG = Path("/var/log/dgm-dockerd.log")
+# Connections the shared client keeps for reuse. Each live container may hold three at once (its
+# wait, its disk watch, a copy-back stream) and the workers share one client. The pool never blocks
+# (urllib3's block=False: past this size it opens a fresh connection and drops it afterwards), so a
+# slow copy-back cannot starve another thread; the size only saves reconnects and the warning
+# "Connection pool is full, discarding connection".
+POOL_SIZE = 64
 
 
 def docker_client(timeout: int = 120) -> docker.DockerClient:
     """A client for a running engine, or one clear error saying how to get one."""
     try:
-        client = docker.from_env(timeout=timeout)
+        client = docker.from_env(timeout=timeout, max_pool_size=POOL_SIZE)
         client.ping()
         return client
     except DockerException as exc:

@@ -4,7 +4,7 @@ import tarfile
 import pytest
 
 from dgm.errors import SandboxError
-from sandbox.tario import extract_tar, tar_directory
+from sandbox.tario import OutputLimits, extract_tar, tar_directory
 
 
 def _tar(entries):
@@ -41,8 +41,8 @@ def test_hostile_members_are_skipped(tmp_path):
 
 def test_size_cap(tmp_path):
     data = _tar([_file("./big", b"0" * 10_000)])
-    with pytest.raises(SandboxError, match="exceeds"):
-        extract_tar([data], tmp_path / "out", limit=5_000)
+    with pytest.raises(SandboxError, match="larger than"):
+        extract_tar([data], tmp_path / "out", OutputLimits(bytes=5_000))
 
 
 def test_tar_directory_leaves_out_git_and_sets_owner(tmp_path):
