@@ -27,12 +27,23 @@ class BudgetExhausted(DgmError):
     """The dollar cap would be passed; the run stops, resumable with a higher cap."""
 
 
+def worst_case_prompt_tokens(body: dict[str, Any]) -> int:
+    """The most prompt tokens a request could be billed. The whole body counts, not only messages and
+    tools: a response_format schema or a stop list reaches the model's input too."""
+    return math.ceil(len(json.dumps(body, default=str)) / CHARS_PER_TOKEN_LOWER_BOUND)
+
+
+def requested_output_tokens(body: dict[str, Any]) -> int | None:
+    """The output cap the request sets, or None. With both max_tokens and max_completion_tokens the
+    larger one: which of them a server honours is its own choice."""
+    caps = [int(body[k]) for k in ("max_tokens", "max_completion_tokens") if body.get(k)]
+    return max(caps) if caps else None
+
+
 def worst_case_tokens(body: dict[str, Any], assumed_max_output: int) -> tuple[int, int]:
     """(prompt, completion) tokens a request could use at most."""
-    request_chars = len(json.dumps({k: body.get(k) for k in ("messages", "tools")}, default=str))
-    prompt = math.ceil(request_chars / CHARS_PER_TOKEN_LOWER_BOUND)
-    output = int(body.get("max_completion_tokens") or body.get("max_tokens") or assumed_max_output)
-    return prompt, output
+    output = requested_output_tokens(body)
+    return worst_case_prompt_tokens(body), assumed_max_output if output is None else output
 
 
 def worst_case_cost(price: Price, body: dict[str, Any], assumed_max_output: int) -> float:

@@ -3,245 +3,166 @@
 The agent's container has no network and no API key. Its only way out is a Unix socket that we
 bind-mount read-only into the container; behind it, this gateway forwards OpenAI-compatible chat
 completions (tool calls included) to the real endpoint with the real key, enforces per-attempt
-call and token limits, and records every call in the archive.
+limits, and records every call in the archive.
+
+The agent is an adversary, so the gateway assumes every byte it sends is hostile: a request's
+tokens and calls are reserved at its worst case before it is forwarded (requests in flight count),
+requests in flight and open connections are bounded, reading a request has a deadline, anything
+malformed gets a JSON 4xx, and an upstream failure reaches the agent only as a fixed text per kind
+of failure (an endpoint may echo our Authorization header in its error).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
-import random
 import shutil
+import socket
 import socketserver
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-import httpx
 import openai
 
-from archive_db import Archive
-from dgm.budget import Budget, BudgetExhausted, worst_case_tokens
-from dgm.config import LimitsConfig, ModelConfig
-from dgm.errors import ContextOverflow, EndpointDown, ModelEndpointError
-from dgm.retry import (Backoff, ClientCancelled, Fault, Outage, Turn, classify, describe, retry_after_s,
-                       upstream_message)
+from dgm.budget import CHARS_PER_TOKEN_LOWER_BOUND, BudgetExhausted, requested_output_tokens, worst_case_prompt_tokens
+from dgm.config import LimitsConfig
+from dgm.errors import ModelEndpointError
+from dgm.gateway_requests import (OUTPUT_CAPS, RETRY_AFTER_S, Answer, DeadlineReader, Refused, busy,
+                                  content_length, error_body, parse_body, refusal, upstream_failure)
+from dgm.model_client import CallContext, ModelClient
 from sandbox.container import Mount
 
 SOCKET_DIR_IN_CONTAINER = "/run/dgm"
 SOCKET_NAME = "model.sock"
-# Parameters an agent may set; everything else (model, stream, user, ...) is ours to decide.
+# Parameters an agent may set; everything else (model, stream, n, user, ...) is ours to decide.
 FORWARDED = {"messages", "tools", "tool_choice", "temperature", "top_p", "max_tokens", "stop",
              "response_format", "seed", "parallel_tool_calls", "max_completion_tokens"}
-MAX_BODY = 8 * 1024 * 1024
+BODY_SLACK = 64 * 1024  # bytes of a body beyond its text that no reservation needs to cover
+DISCARD_CHUNK = 64 * 1024
+# How long Gateway.__exit__ waits for connection threads to end once their sockets are shut down
+# (a thread inside an upstream call ends with the call, later).
+CLOSE_WAIT_S = 2.0
 
 
-@dataclass(frozen=True)
-class CallContext:
-    """Who a model call is for: every recorded call carries it."""
+# -- the HTTP server --------------------------------------------------------------------------------
 
-    run_id: int | None
-    agent_id: int | None
-    task_id: str | None
-    purpose: str
+def _canned(status: HTTPStatus, body: dict[str, Any], headers: dict[str, str]) -> bytes:
+    data = json.dumps(body).encode()
+    lines = [f"HTTP/1.1 {status.value} {status.phrase}", "Content-Type: application/json",
+             f"Content-Length: {len(data)}", "Connection: close", *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
 
 
-class ModelClient:
-    """The one place that talks to the configured endpoint (through the `openai` package).
-
-    Retries are ours (the package's are off), so every try is recorded: rate limits, 5xx, timeouts
-    and dropped connections are retried with backoff (retry.py); a call that runs out of retries marks
-    the endpoint down, and then every call waits, paused, until a probe gets an answer. Thread-safe:
-    the run's worker threads and every gateway share one client.
-
-    `on_event(kind, data)` reports `model_retry` {model, attempt, error, wait_s}, `endpoint_down`
-    {base_url, error, since} and `endpoint_up` {base_url, down_s}; `on_call(ctx)` is told of every try.
-    `sleep` and `rng` are the backoff's wait and jitter, replaceable in tests.
-    """
-
-    def __init__(self, config: ModelConfig, api_key: str | None, archive: Archive | None,
-                 budget: Budget | None = None, assumed_max_output: int = 16_384, *,
-                 sleep: Callable[[float], None] | None = None, rng: random.Random | None = None) -> None:
-        self.config = config
-        self.archive = archive
-        self.budget = budget or Budget(cap=None)
-        self.assumed_max_output = assumed_max_output
-        self.backoff = Backoff.from_config(config)
-        self.outage = Outage(config.base_url, config.pause_probe_s, config.max_pause_s)
-        self.on_event: Callable[[str, dict[str, Any]], None] = lambda kind, data: None
-        self.on_call: Callable[[CallContext], None] = lambda ctx: None
-        self._sleep = sleep or self.outage.sleep
-        self._rng = rng or random.Random()
-        self._client = openai.OpenAI(
-            base_url=config.base_url,
-            api_key=api_key or "not-needed",
-            max_retries=0,
-            timeout=httpx.Timeout(config.request_timeout_s, connect=10.0),
-        )
-
-    @property
-    def paused(self) -> bool:
-        """The endpoint is down: calls wait for it instead of failing."""
-        return self.outage.down
-
-    @property
-    def outage_started(self) -> float | None:
-        """When the current outage began (time.time()), or None."""
-        return self.outage.started
-
-    @property
-    def outages(self) -> int:
-        """How many outages have begun: an agent run that spans a change of it may have been cut off."""
-        return self.outage.count
-
-    @property
-    def gave_up(self) -> bool:
-        """An outage outlasted max_pause_s: calls raise EndpointDown; the run should stop (resumable)."""
-        return self.outage.gave_up
-
-    @property
-    def cancelled(self) -> bool:
-        return self.outage.cancelled
-
-    def cancel(self) -> None:
-        """Wake every waiting call and make it, and every later call, raise ClientCancelled. A request
-        already on the wire is not cut: it ends within request_timeout_s."""
-        self.outage.cancel()
-
-    def close(self) -> None:
-        self.cancel()
-        self._client.close()
-
-    def check_reachable(self) -> None:
-        """Fail fast with one line when the endpoint cannot be reached at all."""
-        try:
-            self._client.with_options(timeout=10.0).models.list()
-        except (openai.APIConnectionError, openai.APITimeoutError) as exc:
-            raise ModelEndpointError(f"model endpoint {self.config.base_url} is unreachable: {exc}") from None
-        except openai.AuthenticationError:
-            raise ModelEndpointError(f"model endpoint {self.config.base_url} rejected the API key "
-                                     f"(set ${self.config.api_key_env})") from None
-        except openai.APIStatusError:
-            pass  # some servers lack /models; reaching them is all we check
-
-    def chat(self, ctx: CallContext, model: str, **body: Any) -> dict[str, Any]:
-        """One chat completion; each try recorded with tokens, cost and latency, or with its error.
-
-        Raises BudgetExhausted, without sending anything, when the call could pass the dollar cap (the
-        reservation covers the call with all its retries); ContextOverflow when the request does not
-        fit the model; EndpointDown when the endpoint stayed down past max_pause_s; ClientCancelled
-        after cancel(); the `openai` error of a request the endpoint refuses (401, 404, ...).
-        """
-        prompt, output = worst_case_tokens(body, self.assumed_max_output)  # sizes the request once
-        worst, worst_tokens = self.cost_of(model, prompt, output), prompt + output
-        self.budget.reserve(worst, ctx.agent_id, ctx.task_id, tokens=worst_tokens)
-        cost, tokens = 0.0, 0
-        try:
-            response, cost = self._call(ctx, model, body)
-            usage = response.get("usage") or {}
-            tokens = int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0)
-            return response
-        finally:
-            self.budget.settle(worst, cost, worst_tokens, tokens)
-
-    def cost_of(self, model: str, prompt_tokens: int, completion_tokens: int) -> float:
-        price = self.config.price(model)
-        return (prompt_tokens * price.input + completion_tokens * price.output) / 1e6
-
-    def _call(self, ctx: CallContext, model: str, body: dict[str, Any]) -> tuple[dict[str, Any], float]:
-        """Tries until one succeeds or the failure is final. A round of retries that runs out while
-        the endpoint answered other requests, sent after this call first failed, blames this request,
-        not the endpoint: it raises instead of pausing everyone (a poison request, a generation that
-        always outlasts the timeout). Answers to requests sent before then prove nothing (they were
-        on their way when the endpoint went). A rate limit always counts against the endpoint."""
-        retry, first_failed = 0, None
-        while True:
-            turn = self.outage.wait_turn()
-            if turn is not Turn.GO:
-                retry, first_failed = 0, None
-            failure = None
-            sent = time.monotonic()
-            try:
-                result = self._try(ctx, model, body)
-            except openai.APIError as exc:
-                failure = exc
-                fault = classify(exc)
-            finally:
-                if turn is Turn.PROBE:
-                    self.outage.probe_done(describe(failure) if failure is not None else None)
-            if failure is None:
-                self._answered(sent)
-                return result
-            if fault in (Fault.OVERFLOW, Fault.FATAL):
-                self._answered(sent)
-                if fault is Fault.OVERFLOW:
-                    raise ContextOverflow(upstream_message(failure)) from failure
-                raise failure
-            first_failed = sent if first_failed is None else first_failed
-            if self.outage.cancelled or turn is Turn.PROBE:
-                continue  # wait_turn raises ClientCancelled, or waits for the next probe
-            if fault is Fault.TRANSIENT and retry < self.backoff.retries:
-                wait = self.backoff.wait_s(retry, self._rng, retry_after_s(failure))
-                retry += 1
-                self.on_event("model_retry", {"model": model, "attempt": retry, "error": describe(failure),
-                                              "wait_s": round(wait, 3)})
-                self._sleep(wait)
-                continue
-            rate_limited = isinstance(failure, openai.APIStatusError) and failure.status_code == 429
-            if fault is Fault.TRANSIENT and not rate_limited and self.outage.last_answer_sent > first_failed:
-                raise failure
-            if self.outage.mark_down(describe(failure)):
-                self.on_event("endpoint_down", {"base_url": self.config.base_url, "error": describe(failure),
-                                                "since": self.outage.started})
-
-    def _try(self, ctx: CallContext, model: str, body: dict[str, Any]) -> tuple[dict[str, Any], float]:
-        """One request, recorded; raises the `openai` error of a failed one."""
-        start = time.monotonic()
-        try:
-            resp = self._client.chat.completions.create(model=model, stream=False, **body)
-        except openai.APIError as exc:
-            self._record(ctx, model, 0, 0, time.monotonic() - start, describe(exc))
-            raise
-        finally:
-            self.on_call(ctx)
-        usage = resp.usage
-        prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
-        self._record(ctx, model, prompt, completion, time.monotonic() - start, None)
-        return resp.model_dump(exclude_none=True), self.cost_of(model, prompt, completion)
-
-    def _answered(self, sent_at: float) -> None:
-        down_s = self.outage.answered(sent_at)
-        if down_s is not None:
-            self.on_event("endpoint_up", {"base_url": self.config.base_url, "down_s": round(down_s, 3)})
-
-    def _record(self, ctx: CallContext, model: str, prompt: int, completion: int, latency: float, error: str | None) -> None:
-        if self.archive is None:
-            return
-        self.archive.record_call(
-            run_id=ctx.run_id, agent_id=ctx.agent_id, task_id=ctx.task_id, purpose=ctx.purpose, model=model,
-            prompt_tokens=prompt, completion_tokens=completion, cost_usd=self.cost_of(model, prompt, completion),
-            latency_s=latency, error=error,
-        )
+TOO_MANY_CONNECTIONS = _canned(HTTPStatus.SERVICE_UNAVAILABLE,
+                               error_body("too many open connections to the gateway", "rate_limit_error", "connections"),
+                               {"Retry-After": str(RETRY_AFTER_S)})
 
 
 class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """A thread per connection, for at most `max_connections` connections: one more is closed as soon
+    as it is accepted, before any thread exists for it. Never prints a traceback: what a handler
+    thread raises is counted (`errors`) and reported through the gateway's events."""
+
     daemon_threads = True
+    block_on_close = False  # __exit__ shuts the connections down and waits a bounded time instead
+    # The listen backlog. With socketserver's 5, a client whose socket has a timeout (the seed agent's)
+    # gets EAGAIN from connect() as soon as six connect at once; the accept loop drains it fast.
+    request_queue_size = 128
     gateway: "Gateway"
 
+    def __init__(self, path: str, max_connections: int) -> None:
+        super().__init__(path, _Handler)
+        self.max_connections = max_connections
+        self.peak_connections = 0
+        self.refused_connections = 0
+        self.errors = 0
+        self._open: set[socket.socket] = set()
+        self._conn_threads: list[threading.Thread] = []  # pruned of ended ones at each new connection
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            admitted = len(self._open) < self.max_connections
+            if admitted:
+                thread = threading.Thread(target=self.process_request_thread, args=(request, client_address),
+                                          name="dgm-gateway-conn", daemon=True)
+                self._open.add(request)
+                self._conn_threads = [t for t in self._conn_threads if t.is_alive()] + [thread]
+                self.peak_connections = max(self.peak_connections, len(self._open))
+            else:
+                self.refused_connections += 1
+        if admitted:
+            thread.start()
+        else:
+            self._turn_away(request)
+
+    def _turn_away(self, request: socket.socket) -> None:
+        """Close a connection over the limit from the accept loop. A canned 503 goes first, without
+        blocking (a fresh socket's buffer is empty), so a client that reads it learns to retry."""
+        try:
+            request.setblocking(False)
+            request.send(TOO_MANY_CONNECTIONS)
+        except OSError:
+            pass  # the client is gone already: closing is all that is left
+        self.shutdown_request(request)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    @property
+    def open_connections(self) -> int:
+        with self._open_lock:
+            return len(self._open)
+
+    def close_connections(self, wait_s: float) -> None:
+        """Shut every open connection down (a handler waiting for a request wakes and ends), then wait
+        up to `wait_s` for their threads."""
+        with self._open_lock:
+            open_now, threads = list(self._open), list(self._conn_threads)
+        for sock in open_now:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # its handler closed it meanwhile
+        deadline = time.monotonic() + wait_s
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
     def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], OSError):  # an agent that hung up (timed out) is not our error
-            super().handle_error(request, client_address)
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):
+            return  # an agent that hung up, or a connection shut down by __exit__: not our error
+        self.errors += 1
+        self.gateway.report_error(error)
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _UnixHTTPServer
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # replaced by a reader with a deadline; closing it keeps the socket open
+        self._reader = DeadlineReader(self.connection)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        # One deadline for the whole request: waiting for it (an idle kept-alive connection), its
+        # headers and its body. Past it the base class closes the connection.
+        self._reader.deadline = time.monotonic() + self.server.gateway.limits.request_read_timeout_s
+        super().handle_one_request()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet; calls go to the archive
         pass
@@ -249,45 +170,100 @@ class _Handler(BaseHTTPRequestHandler):
     def address_string(self) -> str:
         return "unix"
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a garbled request line or header, a method we lack) in our JSON,
+        not its HTML page."""
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "error"
+        # A request line it could not parse leaves the version at HTTP/0.9, which gets no status line.
+        self.request_version = self.protocol_version
+        self._answer(refusal(code, phrase.lower(), close=True))
+
     def do_GET(self) -> None:  # noqa: N802
-        if self.path.rstrip("/").endswith("/models"):
-            self._send(200, {"object": "list", "data": [{"id": self.server.gateway.model, "object": "model"}]})
+        if self._route() == "/models":
+            self._answer(Answer(200, {"object": "list", "data": [{"id": self.server.gateway.model, "object": "model"}]}))
         else:
-            self._send(404, _error("not found", "not_found"))
+            self._answer(refusal(404, "not found", "not_found"))
 
     def do_POST(self) -> None:  # noqa: N802
-        if not self.path.rstrip("/").endswith("/chat/completions"):
-            self._send(404, _error("not found", "not_found"))
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length <= 0 or length > MAX_BODY:
-            self._send(413 if length > MAX_BODY else 400, _error("request body missing or too large", "invalid_request_error"))
-            return
         try:
-            body = json.loads(self.rfile.read(length))
-            assert isinstance(body, dict) and isinstance(body.get("messages"), list)
-        except (ValueError, AssertionError):
-            self._send(400, _error("body must be a JSON object with a messages list", "invalid_request_error"))
+            answer = self._post()
+        except Refused as refused:
+            answer = refused.answer
+        except TimeoutError:  # the body did not arrive by the deadline
+            answer = refusal(408, "the request was not received in time", close=True)
+        except OSError:
+            self.close_connection = True  # the agent hung up mid-request
             return
-        status, payload = self.server.gateway.forward(body)
-        self._send(status, payload)
+        except Exception as exc:  # noqa: BLE001 - a bug of ours must not become a traceback or a hang
+            self.server.errors += 1
+            self.server.gateway.report_error(exc)
+            answer = refusal(500, "the gateway failed on this request", "internal_error", "internal_error", close=True)
+        self._answer(answer)
 
-    def _send(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
+    def _post(self) -> Answer:
+        if self._route() != "/chat/completions":
+            return refusal(404, "not found", "not_found", close=True)
+        length = content_length(self.headers)
+        gateway = self.server.gateway
+        unfit = gateway.refuse_unread(length)
+        if unfit is not None:
+            self._discard(length)
+            return unfit
+        # The slot is taken before the body is read: parsing a body costs memory (up to ~20 times its
+        # size), so it is bounded like the calls themselves.
+        with gateway.call_slot() as admitted:
+            if not admitted:
+                self._discard(length)
+                return busy(f"at most {gateway.limits.max_concurrent_calls} requests at once", "concurrent_calls")
+            return gateway.forward(parse_body(self._read(length)))
+
+    def _read(self, length: int) -> bytes:
+        raw = self.rfile.read(length)
+        if len(raw) < length:
+            raise ConnectionAbortedError("the body ended early")
+        return raw
+
+    def _discard(self, length: int) -> None:
+        """Read a refused body in small pieces (under the request's deadline) and drop it: answered
+        before the client has sent it all, it would meet a closed connection and never see why."""
+        while length > 0:
+            length -= len(self._read(min(length, DISCARD_CHUNK)))
+
+    def _route(self) -> str:
+        path = self.path.split("?", 1)[0].rstrip("/")
+        return path[3:] if path.startswith("/v1/") else path
+
+    def _answer(self, answer: Answer) -> None:
+        # The last barrier: whatever an upstream put in an answer, the key never leaves.
+        data = self.server.gateway.client.redact(json.dumps(answer.body)).encode()
+        if answer.close:
+            self.close_connection = True
+        # A client that does not read its answer is cut off after the same deadline.
+        self.connection.settimeout(self.server.gateway.limits.request_read_timeout_s)
+        self.send_response(answer.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for key, value in answer.headers.items():
+            self.send_header(key, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
 
-def _error(message: str, kind: str) -> dict[str, Any]:
-    return {"error": {"message": message, "type": kind}}
-
+# -- one attempt's gateway --------------------------------------------------------------------------
 
 @dataclass
 class Gateway:
-    """Serves one attempt: a socket in a private directory, limits counted for that attempt only."""
+    """Serves one attempt: a socket in a private directory, limits counted for that attempt only.
+
+    `calls` counts requests forwarded, those in flight included (a failed one was still sent);
+    `tokens` is the real usage of answered calls and `tokens_reserved` the worst cases of calls in
+    flight; `in_flight` the requests holding a slot (being read, parsed or forwarded).
+    """
 
     client: ModelClient
     ctx: CallContext
@@ -295,24 +271,32 @@ class Gateway:
     limits: LimitsConfig
     calls: int = 0
     tokens: int = 0
+    tokens_reserved: int = 0
+    in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _dir: Path | None = field(default=None, init=False)
     _server: _UnixHTTPServer | None = field(default=None, init=False)
+    _serving: threading.Thread | None = field(default=None, init=False)
 
     def __enter__(self) -> "Gateway":
         # Short path: Unix socket paths are limited to ~108 bytes.
         self._dir = Path(tempfile.mkdtemp(prefix="dgm-gw-", dir="/tmp"))
         os.chmod(self._dir, 0o755)  # the container's unprivileged user must reach the socket
-        self._server = _UnixHTTPServer(str(self._dir / SOCKET_NAME), _Handler)
+        self._server = _UnixHTTPServer(str(self._dir / SOCKET_NAME), self.limits.max_connections)
         self._server.gateway = self
         os.chmod(self._dir / SOCKET_NAME, 0o666)
-        threading.Thread(target=self._server.serve_forever, name="dgm-gateway", daemon=True).start()
+        self._serving = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                         name="dgm-gateway", daemon=True)
+        self._serving.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_connections(CLOSE_WAIT_S)
+            if self._serving is not None:
+                self._serving.join(CLOSE_WAIT_S)
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
 
@@ -328,12 +312,35 @@ class Gateway:
     def env(self) -> dict[str, str]:
         return {"DGM_MODEL_SOCKET": f"{SOCKET_DIR_IN_CONTAINER}/{SOCKET_NAME}", "DGM_MODEL": self.model}
 
-    def forward(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def connection_stats(self) -> dict[str, int]:
+        """Connections open now, the most open at once, those closed at once for being over the limit,
+        and the errors a handler raised."""
+        server = self._server
+        assert server is not None, "gateway not started"
+        return {"open": server.open_connections, "peak": server.peak_connections,
+                "refused": server.refused_connections, "errors": server.errors}
+
+    @contextmanager
+    def call_slot(self) -> Iterator[bool]:
+        """One of the attempt's `max_concurrent_calls` slots, if one is free (never waits for one)."""
         with self._lock:
-            if self.calls >= self.limits.max_calls or self.tokens >= self.limits.max_tokens:
-                return 429, _error(f"dgm: attempt limit reached ({self.calls} calls, {self.tokens} tokens)", "limit_exceeded")
-            self.calls += 1
+            admitted = self.in_flight < self.limits.max_concurrent_calls
+            if admitted:
+                self.in_flight += 1
+        try:
+            yield admitted
+        finally:
+            if admitted:
+                with self._lock:
+                    self.in_flight -= 1
+
+    def forward(self, body: dict[str, Any]) -> Answer:
+        """Forward one well-formed request within the attempt's limits; the answer for the agent."""
         request = {k: v for k, v in body.items() if k in FORWARDED}
+        prompt = worst_case_prompt_tokens(request)  # sized once: for our limits and the run's budgets
+        reserved = self._reserve(request, prompt)
+        if isinstance(reserved, Answer):
+            return reserved
         # A call may take long here: retries with backoff, and while the endpoint is down, the whole
         # pause (up to model.max_pause_s). The agent's own HTTP timeout (the seed agent's
         # DGM_MODEL_TIMEOUT, 600 s) may fire first: it then retries, and this call, still running, is
@@ -341,34 +348,74 @@ class Gateway:
         # is accepted: the agent's container has a wall limit anyway, and the watchdog does not count a
         # pause as a stall. EndpointDown and cancellation answer 503, which the agent retries a few
         # times and then gives up on.
+        used = 0
         try:
-            response = self.client.chat(self.ctx, self.model, **request)
-        except BudgetExhausted as exc:
-            return 429, _error(f"dgm: {exc}", "budget_exhausted")
-        except ContextOverflow as exc:
-            # One wording for every provider, so the agent can tell (status "context_length").
-            return 400, {"error": {"message": str(exc), "type": "invalid_request_error", "code": "context_length_exceeded"}}
-        except EndpointDown as exc:
-            return 503, _error(f"dgm: {exc}", "endpoint_down")
-        except ClientCancelled as exc:
-            return 503, _error(f"dgm: {exc}", "cancelled")
-        except openai.APIStatusError as exc:
-            return exc.status_code, _upstream_error(exc)
-        except openai.APITimeoutError:
-            return 504, _error("upstream model request timed out", "timeout")
-        except openai.APIError as exc:
-            return 502, _error(f"upstream model error: {exc}", "upstream_error")
-        usage = response.get("usage") or {}
+            response = self.client.complete(self.ctx, self.model, request, prompt)
+            used = _used_tokens(response, reserved)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a fixed answer; see upstream_failure
+            if not isinstance(exc, (openai.APIError, ModelEndpointError, BudgetExhausted)):
+                self.report_error(exc)
+            return upstream_failure(exc)
+        finally:
+            with self._lock:
+                self.tokens_reserved -= reserved
+                self.tokens += used
+        return Answer(200, response)
+
+    def refuse_unread(self, length: int) -> Answer | None:
+        """The refusal of a body too long to fit what the attempt has left, whatever it says: over twice
+        the bytes the tokens left could cover (room for whitespace and escapes). It is never parsed:
+        parsing millions of tiny JSON nodes holds the interpreter for seconds."""
         with self._lock:
-            self.tokens += int(usage.get("total_tokens") or 0)
-        return 200, response
+            left = self.limits.max_tokens - self.tokens
+            if length <= 2 * CHARS_PER_TOKEN_LOWER_BOUND * left + BODY_SLACK:
+                return None
+            return self._limit_reached(f"a {length:,}-byte request")
+
+    def _limit_reached(self, request: str) -> Answer:
+        """The refusal that ends the attempt's model use (`limit_exceeded`); call with the lock held."""
+        return refusal(429, f"dgm: attempt limit reached ({self.calls} of {self.limits.max_calls} calls, "
+                             f"{self.tokens:,} of {self.limits.max_tokens:,} tokens used; {request} cannot fit)",
+                        "limit_exceeded", "limit_exceeded")
+
+    def _reserve(self, request: dict[str, Any], prompt: int) -> int | Answer:
+        """Reserve a call and the request's worst-case tokens, clamping the output cap it sets to what
+        the attempt has left; the tokens reserved, or the refusal. Without an output cap the client's
+        assumed maximum is reserved: inventing a max_tokens would break servers that reject it."""
+        asked = requested_output_tokens(request)
+        need = prompt + (1 if asked else self.client.assumed_max_output)
+        limits = self.limits
+        with self._lock:
+            unsettled_left = limits.max_tokens - self.tokens  # what is left once the calls in flight end
+            left = unsettled_left - self.tokens_reserved
+            if self.calls >= limits.max_calls or need > unsettled_left:
+                return self._limit_reached(f"this request, which could use {need:,} tokens,")
+            if need > left:
+                return busy(f"dgm: {self.tokens_reserved:,} tokens are reserved by requests in flight; "
+                             f"this request could use {need:,} of the {left:,} left", "tokens_in_flight")
+            output = min(asked, left - prompt) if asked else self.client.assumed_max_output
+            self.calls += 1
+            self.tokens_reserved += prompt + output
+        if asked and output < asked:
+            for key in OUTPUT_CAPS:
+                if key in request and request[key] is not None:
+                    request[key] = min(request[key], output)
+        return prompt + output
+
+    def report_error(self, exc: BaseException) -> None:
+        """An unexpected error while serving the agent: an event (never a traceback on stderr)."""
+        try:
+            self.client.on_event("gateway_error", {"agent": self.ctx.agent_id, "task": self.ctx.task_id,
+                                                   "error": self.client.describe(exc)})
+        except Exception:  # noqa: BLE001, S110 - reporting must not raise inside a handler's error path
+            pass
 
 
-def _upstream_error(exc: openai.APIStatusError) -> dict[str, Any]:
+def _used_tokens(response: dict[str, Any], reserved: int) -> int:
+    """The call's real usage; without one (an endpoint that reports none) the worst case reserved, so
+    such an endpoint cannot stretch the limit."""
+    usage = response.get("usage")
     try:
-        body = exc.response.json()
-        if isinstance(body, dict) and "error" in body:
-            return body
-    except ValueError:
-        pass
-    return _error(str(exc), "upstream_error")
+        return max(0, int(usage["prompt_tokens"]) + int(usage["completion_tokens"]))  # type: ignore[index]
+    except (TypeError, KeyError, ValueError):
+        return reserved

@@ -15,7 +15,8 @@ from dgm.agent_run import run_agent
 from dgm.agents_repo import AgentRepo
 from dgm.config import RunConfig
 from dgm.errors import DgmError, NotFoundError
-from dgm.gateway import CallContext, Gateway, ModelClient
+from dgm.gateway import Gateway
+from dgm.model_client import CallContext, ModelClient
 from dgm.loop import run_dir_archive
 from sandbox.container import DockerSandbox
 from sandbox.engine import docker_client

@@ -2,12 +2,14 @@
 before it, and the shared "endpoint down" state that pauses every call instead of failing them.
 
 `ModelClient.chat` (gateway.py) is the only user. The pieces here know nothing of the archive or the
-budget; the `openai` package is touched only to read an error's status, code and headers.
+budget; the `openai` package is touched only to read an error's status, code and headers, and to
+redact the API key from what an error says before it is kept.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 import random
 import re
 import threading
@@ -25,6 +27,7 @@ OVERFLOW_PATTERN = re.compile(
     r"maximum context length|context.length|context_length_exceeded|prompt is too long|too many tokens"
     r"|reduce the length", re.IGNORECASE)
 TRANSIENT_STATUSES = {408, 409, 429}
+REDACTED = "[redacted]"
 
 
 class ClientCancelled(ModelEndpointError):
@@ -75,8 +78,26 @@ def upstream_message(exc: openai.APIError) -> str:
     return exc.message
 
 
-def describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:2000]
+def describe(exc: BaseException, secret: str | None = None) -> str:
+    """One line for the record; `secret` is redacted before the cut, which could split it."""
+    return redact(f"{type(exc).__name__}: {exc}", secret)[:2000]
+
+
+def redact(text: str, secret: str | None) -> str:
+    """`text` without `secret`: an endpoint may echo our request, Authorization header included, in
+    the error text we keep (the archive, events, exceptions)."""
+    return text.replace(secret, REDACTED) if secret else text
+
+
+def scrub(exc: openai.APIError, secret: str | None) -> openai.APIError:
+    """`exc` with `secret` removed from what it says (its text, message and body), for callers that
+    keep or log it."""
+    if secret:
+        exc.args = tuple(redact(a, secret) if isinstance(a, str) else a for a in exc.args)
+        exc.message = redact(exc.message, secret)
+        if isinstance(exc.body, (dict, list, str)) and secret in json.dumps(exc.body, default=str):
+            exc.body = json.loads(redact(json.dumps(exc.body, default=str), secret))
+    return exc
 
 
 @dataclass(frozen=True)

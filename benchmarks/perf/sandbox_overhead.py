@@ -23,7 +23,8 @@ from benchmarks.grader import grade
 from benchmarks.task import load_suite
 from dgm.agent_run import run_agent
 from dgm.config import LimitsConfig, ModelConfig, RunConfig, SandboxConfig
-from dgm.gateway import CallContext, Gateway, ModelClient
+from dgm.gateway import Gateway
+from dgm.model_client import CallContext, ModelClient
 from sandbox.container import DockerSandbox
 from sandbox.engine import docker_client
 

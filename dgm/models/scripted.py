@@ -320,12 +320,23 @@ def build_completion(body: dict[str, Any], reply: Reply, next_id: Callable[[], i
                                   "function": {"name": c.name, "arguments": c.arguments}}
                                  for c in reply.tool_calls]
     finish = reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
+    usage = estimate_usage(body, reply)
+    cap = output_cap(body)
+    if cap is not None and usage["completion_tokens"] > cap:  # a real server stops generating at the cap
+        usage = {**usage, "completion_tokens": cap, "total_tokens": usage["prompt_tokens"] + cap}
+        finish = "length"
     return {
         "id": f"chatcmpl-scripted-{next_id()}", "object": "chat.completion", "created": int(time.time()),
         "model": body.get("model") or "scripted", "system_fingerprint": None,
         "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
-        "usage": estimate_usage(body, reply),
+        "usage": usage,
     }
+
+
+def output_cap(body: dict[str, Any]) -> int | None:
+    """The request's output cap as vLLM reads it: max_completion_tokens, else max_tokens."""
+    cap = body.get("max_completion_tokens") or body.get("max_tokens")
+    return cap if isinstance(cap, int) and not isinstance(cap, bool) and cap > 0 else None
 
 
 def estimate_usage(body: dict[str, Any], reply: Reply) -> dict[str, int]:

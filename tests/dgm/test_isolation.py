@@ -11,7 +11,8 @@ from archive_db import Archive
 from benchmarks.task import load_suite
 from dgm.agent_run import run_agent
 from dgm.config import LimitsConfig, ModelConfig, RunConfig
-from dgm.gateway import CallContext, Gateway, ModelClient
+from dgm.gateway import Gateway
+from dgm.model_client import CallContext, ModelClient
 from dgm.models.scripted import ScriptedModelServer
 
 pytestmark = pytest.mark.docker

@@ -86,6 +86,18 @@ def test_malformed_arguments_finish_reason_and_usage_overrides(serve):
     assert [(u.prompt_tokens, u.completion_tokens, u.total_tokens) for u in usages] == [(5, 6, 11), (5, 1, 6)]
 
 
+def test_the_output_cap_bounds_the_billed_completion_like_a_real_server(serve):
+    _, client = serve({"rule": [{"name": "long", "reply": {"content": "x", "usage": {"completion_tokens": 5000}}}]})
+    capped = client.chat.completions.create(model="m", messages=USER, max_tokens=1200)
+    assert (capped.usage.completion_tokens, capped.choices[0].finish_reason) == (1200, "length")
+    assert capped.usage.total_tokens == capped.usage.prompt_tokens + 1200
+    # max_completion_tokens wins over max_tokens, as vLLM reads them; a cap above the reply changes nothing.
+    both = client.chat.completions.create(model="m", messages=USER, max_tokens=10, max_completion_tokens=300)
+    assert both.usage.completion_tokens == 300
+    loose = client.chat.completions.create(model="m", messages=USER, max_completion_tokens=9000)
+    assert (loose.usage.completion_tokens, loose.choices[0].finish_reason) == (5000, "stop")
+
+
 def test_default_reply_and_builtin_default(serve):
     _, client = serve({"default": {"content": "nothing to do"}})
     assert ask(client) == "nothing to do"
