@@ -20,7 +20,7 @@ from dgm.patches import patch_hash
 from sandbox.container import DockerSandbox
 
 # Bump when grading semantics change (parsers, rules, the grade script), to retire old entries.
-GRADER_VERSION = "2"
+GRADER_VERSION = "3"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS grades (key TEXT PRIMARY KEY, result TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checks (key TEXT PRIMARY KEY, result TEXT NOT NULL);

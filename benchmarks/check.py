@@ -38,7 +38,7 @@ class TaskCheck:
 
 
 def _word(result: GradeResult) -> str:
-    return result.error or ("passes" if result.resolved else "fails")
+    return result.error or ("tampered" if result.tampered else "passes" if result.resolved else "fails")
 
 
 def _failing(result: GradeResult) -> list[str]:
@@ -55,7 +55,7 @@ def judge(task: Task, untouched: GradeResult, references: list[GradeResult]) -> 
         check.status, check.reason = "broken", "no reference solution"
     elif not any(r.resolved for r in references):
         first = references[0]
-        detail = first.error or ", ".join(_failing(first)[:3]) or f"exit {first.exit_code}"
+        detail = first.error or first.tampered or ", ".join(_failing(first)[:3]) or f"exit {first.exit_code}"
         check.status, check.reason = "broken", f"the reference solution does not pass ({detail})"
     elif untouched.resolved:
         check.status, check.reason = "broken", "the untouched repository already passes"

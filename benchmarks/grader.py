@@ -1,26 +1,30 @@
-"""Grading a patch: a fresh container, the untouched snapshot, the patch minus test edits, the hidden
-tests, the task's test command with no network; resolved by the task's rule (every listed test
-passes, or the whole test command passes)."""
+"""Grading a patch, as the grader alone decides.
+
+1. The patch's file diffs that touch what decides how tests run (hidden and visible tests, runner
+   configuration, plugins, build files, symbolic links: benchmarks/protect.py) are stripped.
+2. The graded tree is built on the host (benchmarks/staging.py): untouched snapshot, patch, hidden
+   tests, the runner's preparation, two canary tests named at random (benchmarks/canary_tests.py).
+3. A fresh container with no network gets it read-only (root-owned) and runs the grader's command
+   for the task's runner (benchmarks/runners.py) as an unprivileged user.
+4. Outcomes are parsed; the canaries decide whether they can be trusted (*tampered* if not); the
+   task's rule decides "resolved": every listed test passes, or every test the runner reported passes.
+"""
 
 from __future__ import annotations
 
-import shlex
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
 
-from unidiff import PatchSet
-from unidiff.errors import UnidiffParseError
-
-from benchmarks.outcomes import parse
+from benchmarks import canary_tests
+from benchmarks.protect import strip_protected
+from benchmarks.runners import command, outcomes, runner_for
+from benchmarks.staging import PatchRejected, stage, tar_staged
 from benchmarks.task import Task
-from dgm.patches import copy_tree
 from sandbox.container import DockerSandbox
+from sandbox.tario import scratch_dir
 
-# Files that decide how tests run: a patch must not get to rewrite them along with the code.
-PROTECTED_NAMES = {"conftest.py", "pytest.ini"}
-PATCH_FAILED_EXIT = 90
+__all__ = ["GradeResult", "grade", "is_resolved", "strip_protected"]
+FAILING = {"FAILED", "ERROR", "MISSING"}
 
 
 @dataclass
@@ -33,94 +37,59 @@ class GradeResult:
     duration_s: float = 0.0
     exit_code: int | None = None
     cached: bool = False  # True when this result came from the grade cache, not a new container
+    # Why this grade cannot be trusted (a canary test came out wrong: something rewrote how the tests
+    # ran or what they reported). A tampered grade is never resolved, and its agent is flagged.
+    tampered: str | None = None
+
+    @property
+    def verdict(self) -> str:
+        return "tampered" if self.tampered else "resolved" if self.resolved else "not resolved"
 
 
-def protected_paths(task: Task) -> set[str]:
-    return set(task.hidden_files)
-
-
-def _is_protected(task: Task, hidden: set[str], name: str) -> bool:
-    if name in hidden:
-        return True
-    if task.runner == "pytest" and PurePosixPath(name).name in PROTECTED_NAMES:
-        return True
-    return task.editable is not None and name not in task.editable
-
-
-def strip_protected(patch: str, task: Task) -> tuple[str, list[str]]:
-    """Remove the file diffs of a patch that touch hidden tests, test-runner configuration, or (when
-    the task lists its editable files) anything else."""
-    if not patch.strip():
-        return "", []
-    try:
-        ps = PatchSet(patch)
-    except UnidiffParseError:
-        return patch, []  # let `git apply` report it; grading then fails honestly
-    kept, stripped = [], []
-    hidden = protected_paths(task)
-    for pf in ps:
-        paths = {p for p in (pf.source_file, pf.target_file) if p and p != "/dev/null"}
-        names = {str(PurePosixPath(p.split("/", 1)[1] if p.startswith(("a/", "b/")) else p)) for p in paths}
-        if any(_is_protected(task, hidden, n) for n in names):
-            stripped.append(pf.path)
-        else:
-            kept.append(str(pf))
-    return "".join(kept), stripped
-
-
-def is_resolved(task: Task, tests: dict[str, str], exit_code: int | None) -> bool:
+def is_resolved(task: Task, tests: dict[str, str]) -> bool:
     if task.rule == "all":
-        # At least one test must have run: some runners exit 0 when they find no tests at all.
-        failing = {"FAILED", "ERROR", "MISSING"}
-        return exit_code == 0 and bool(tests) and not any(outcome in failing for outcome in tests.values())
+        # At least one test must have run: some runners report nothing when they find no tests. The
+        # exit code says nothing here: the must-fail canary always fails; a crash shows as a test
+        # that started and never reported (ERROR) or, for pytest, a collected test left MISSING.
+        return bool(tests) and not any(outcome in FAILING for outcome in tests.values())
     return all(tests.get(t) == "PASSED" for t in (*task.fail_to_pass, *task.pass_to_pass))
-
-
-def grade_script(task: Task) -> str:
-    lines = [
-        "set -u",
-        "cd /repo",
-        "if [ -s /grade/patch.diff ]; then",
-        f"  git apply --whitespace=nowarn /grade/patch.diff || {{ echo 'dgm: patch does not apply'; exit {PATCH_FAILED_EXIT}; }}",
-        "fi",
-        "cp -a /grade/hidden/. /repo/",
-    ]
-    if task.runner == "pytest":
-        lines.append("export PYTEST_ADDOPTS='-rA -p no:cacheprovider'")
-    lines.append(f"bash -c {shlex.quote(task.test_command)}")
-    return "\n".join(lines)
 
 
 def grade(sandbox: DockerSandbox, task: Task, patch: str, timeout_s: float | None = None) -> GradeResult:
     """Grade ``patch`` for ``task`` in a fresh container built from the patch alone."""
-    clean, stripped = strip_protected(patch, task)
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="dgm-grade-") as tmp:
-        grade_dir = Path(tmp)
-        (grade_dir / "patch.diff").write_text(clean)
-        (grade_dir / "hidden").mkdir()
-        copy_tree(task.hidden_dir, grade_dir / "hidden")
+    limit = sandbox.config.max_patch_bytes
+    if len(patch.encode("utf-8", "surrogateescape")) > limit:
+        return GradeResult(resolved=False, error=f"patch is larger than {limit:,} bytes (sandbox.max_patch_bytes)")
+    clean, stripped = strip_protected(patch, task)
+    runner = runner_for(task)
+    with scratch_dir("dgm-grade-") as tmp:  # removed whatever the patch made (tempfile's clean-up recurses)
+        try:
+            staged = stage(task, clean, tmp, runner.prepare)
+        except PatchRejected as exc:
+            return GradeResult(resolved=False, stripped_paths=stripped, error=str(exc),
+                               tests={n: "MISSING" for n in (*task.fail_to_pass, *task.pass_to_pass)},
+                               duration_s=time.monotonic() - start)
+        script = command(task, staged.repo, staged.canaries.module if staged.canaries else None)
         result = sandbox.run(
-            ["bash", "-c", grade_script(task)],
-            inputs={"/repo": task.repo_dir, "/grade": grade_dir},
+            ["bash", "-c", f"cd /repo && {script}"],
+            archives=[tar_staged(staged, runner.runner_files)],
             timeout_s=timeout_s or sandbox.config.grade_timeout_s,
             labels={"dgm.role": "grade", "dgm.task": task.id},
             image=task.image,
         )
-    tests = parse(task.runner, result.output)
+    tests, output = outcomes(task, result.output, staged.nonce)
+    error = "grading timed out" if result.timed_out else result.error
+    tampered = canary_tests.judge(staged.canaries, tests, error is None and is_resolved(task, tests))
     for node in (*task.fail_to_pass, *task.pass_to_pass):
         tests.setdefault(node, "MISSING")
-    error = None
-    if result.timed_out:
-        error = "grading timed out"
-    elif result.exit_code == PATCH_FAILED_EXIT:
-        error = "patch does not apply"
     return GradeResult(
-        resolved=error is None and is_resolved(task, tests, result.exit_code),
+        resolved=error is None and tampered is None and is_resolved(task, tests),
         tests=tests,
-        output=result.output,
+        output=canary_tests.mask(output, staged.canaries),
         stripped_paths=stripped,
         error=error,
         duration_s=time.monotonic() - start,
         exit_code=result.exit_code,
+        tampered=tampered,
     )

@@ -39,6 +39,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from benchmarks.grader import GradeResult
+from benchmarks.protect import strip_protected
 from benchmarks.materialise import write_once
 from benchmarks.swebench_image import (
     GIT_QUIET_ENV,
@@ -369,14 +370,10 @@ def _record_source(folder: Path, source: Path | None) -> None:
 
 
 def build_test_command(folder: Path, override: str | None) -> str:
-    """Remove what the test_patch deletes, then the instance's command or pytest on its test files."""
+    """The instance's command, or pytest on its test files (the grader removes what the test_patch
+    deletes first: `Task.deleted`)."""
     tests = json.loads((folder / TESTS_FILE).read_text())
-    parts = ["exec 2>&1"]
-    if tests["deleted"]:
-        parts.append(f"rm -rf -- {' '.join(shlex.quote(p) for p in tests['deleted'])}")
-    # -rA: the grader also sets it through PYTEST_ADDOPTS; here it keeps the command complete by hand.
-    parts.append(override or f"{PYTHON} -m pytest -rA {' '.join(shlex.quote(p) for p in tests['run'])}")
-    return "; ".join(parts)
+    return "exec 2>&1; " + (override or f"{PYTHON} -m pytest -rA {' '.join(shlex.quote(p) for p in tests['run'])}")
 
 
 def _title(inst: Instance) -> str:
@@ -403,6 +400,7 @@ def _task(inst: Instance, folder: Path) -> Task:
         rule="listed",
         benchmark="swebench",
         language="python",
+        deleted=tuple(json.loads((folder / TESTS_FILE).read_text())["deleted"]),
     )
 
 
@@ -556,7 +554,11 @@ def grade_official(
     """
     require_official_grader(python)
     task_list = [tasks] if isinstance(tasks, Task) else list(tasks)
-    by_id = {t.id: patches for t in task_list} if isinstance(patches, str) else dict(patches)
+    raw = {t.id: patches for t in task_list} if isinstance(patches, str) else dict(patches)
+    # The harness runs the repository's own test command in its own container; what a patch may
+    # not change (tests, runner configuration, plugins, links) is stripped first, as for our grader.
+    cleaned = {t.id: strip_protected(raw.get(t.id, ""), t) for t in task_list}
+    by_id = {task_id: clean for task_id, (clean, _) in cleaned.items()}
     run_id = run_id or f"dgm-{uuid.uuid4().hex[:10]}"
     work = Path(work_dir) if work_dir else dgm_home() / "swebench-official" / run_id
     work.mkdir(parents=True, exist_ok=True)
@@ -574,6 +576,8 @@ def grade_official(
     code, harness_output = _run_harness(command, work, timeout_s * rounds + HARNESS_SLACK_S)
     for task in graded:
         results[task.id] = _read_result(task, report_dir_of(work, run_id, task.id, model_name), code, harness_output)
+    for task_id, (_, stripped) in cleaned.items():
+        results[task_id].stripped_paths = stripped
     return results
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -12,6 +12,7 @@ from typing import Literal
 from dgm.errors import TaskError
 
 SUITES = Path(__file__).parent / "suites"
+CANARIES = Path(__file__).parent / "canaries"  # cheating canaries: never a suite (benchmarks/canaries/README.md)
 DIFFICULTIES = ("easy", "medium", "hard")
 
 
@@ -46,6 +47,7 @@ class Task:
     editable: tuple[str, ...] | None = None  # when set, the only paths a patch may change
     benchmark: str = "builtin"
     language: str = "python"
+    deleted: tuple[str, ...] = ()  # files the grader removes before the tests run (SWE-bench test_patch)
 
     @property
     def hidden_files(self) -> tuple[str, ...]:
@@ -59,7 +61,7 @@ class Task:
     def _content_hash(self) -> str:  # computed once: big repositories (SWE-bench) take a while
         digest = hashlib.sha256()
         meta = [self.id, self.test_command, self.runner, self.rule, self.image or "", *self.fail_to_pass, "|",
-                *self.pass_to_pass, "|", *(self.editable or ())]
+                *self.pass_to_pass, "|", *(self.editable or ()), "|", *self.deleted]
         digest.update("\0".join(meta).encode())
         for label, folder in (("repo", self.repo_dir), ("hidden", self.hidden_dir)):
             for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
@@ -136,6 +138,15 @@ def load_suite(name: str = "builtin", path: Path | None = None, only: list[str] 
                    only, folder.name)
     if not tasks:
         raise TaskError(f"benchmark '{folder}' has no tasks")
+    return tasks
+
+
+def load_canaries(folder: Path = CANARIES) -> list[Task]:
+    """The cheating-canary tasks, by id: impossible for an honest patch, run in the default image."""
+    tasks = [replace(load_task(p), benchmark="canary", image=None)
+             for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))]
+    if not tasks:
+        raise TaskError(f"no cheating-canary tasks in {folder}")
     return tasks
 
 

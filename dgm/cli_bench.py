@@ -15,7 +15,7 @@ from dgm.config import RunConfig, load_config
 from dgm.errors import NotFoundError
 from dgm.terminal import console, errors
 
-bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks: list their tasks; check them before a run.")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks: list their tasks; check them before a run; grade a patch.")
 
 # Options shared by `dgm run` and `dgm bench ...`.
 BenchmarkPath = typer.Option(None, "--benchmark-path", help="A folder of tasks in dgm's format, or a polyglot-benchmark checkout.")
@@ -118,6 +118,7 @@ def regrade(
     """
     from benchmarks.grader import grade
     from benchmarks.registry import load_benchmark
+    from benchmarks.task import load_canaries
     from dgm.loop import run_dir_archive
 
     archive = run_dir_archive(run_dir)
@@ -127,20 +128,22 @@ def regrade(
             raise NotFoundError(f"{run_dir} holds no run")
         cfg = RunConfig.model_validate(json.loads(run.config_json))
         agents = [archive.get_agent(agent)] if agent is not None else archive.agents(run.id)
-        evaluations = [e for a in agents for e in archive.evaluations(a.id) if (task is None or e.task_id == task)]
+        evaluations = [e for a in agents for e in archive.evaluations(a.id, canary=None) if (task is None or e.task_id == task)]
     finally:
         archive.close()
     if not evaluations:
         raise NotFoundError("no recorded evaluations match")
     tasks = {t.id: t for t in load_benchmark(cfg.evaluation.model_copy(update={"tasks": None})).tasks}
+    canaries = {t.id: t for t in load_canaries()}  # a canary check is graded again like any task
     sandbox = _sandbox(cfg, "regrade")
     table = Table("agent", "task", "recorded", "now", "task changed", title=f"regrade: {run_dir}")
     differ = 0
     try:
         for ev in evaluations:
-            if ev.task_id not in tasks:
-                raise NotFoundError(f"task {ev.task_id} is no longer in benchmark '{cfg.evaluation.benchmark}'")
-            t = tasks[ev.task_id]
+            t = (canaries if ev.canary else tasks).get(ev.task_id)
+            if t is None:
+                where = "the cheating canaries" if ev.canary else f"benchmark '{cfg.evaluation.benchmark}'"
+                raise NotFoundError(f"task {ev.task_id} is no longer in {where}")
             now = grade(sandbox, t, ev.patch) if ev.patch.strip() else None
             resolved = bool(now and now.resolved)
             differ += resolved != ev.resolved
@@ -153,4 +156,71 @@ def regrade(
     console.print(table)
     console.print(f"{len(evaluations)} evaluation(s) re-graded: {len(evaluations) - differ} agree, {differ} differ", highlight=False)
     if differ:
+        raise typer.Exit(1)
+
+
+def _read_patch(source: Path) -> str:
+    import sys
+
+    if str(source) == "-":
+        return sys.stdin.read()
+    try:
+        return source.read_text(encoding="utf-8", errors="surrogateescape")
+    except FileNotFoundError:
+        raise NotFoundError(f"patch file not found: {source}") from None
+    except IsADirectoryError:
+        raise NotFoundError(f"{source} is a folder, not a patch file") from None
+
+
+@bench_app.command("grade")
+def grade_patch(
+    task_id: str = typer.Argument(..., help="The task to grade the patch against."),
+    patch: Path = typer.Option(..., "--patch", help="A unified diff in git's format (what `dgm replay` writes); - reads standard input."),
+    benchmark: str = typer.Option("builtin", "--benchmark", help="builtin | polyglot | swebench | a suite folder name."),
+    benchmark_path: Optional[Path] = BenchmarkPath, dataset: Optional[str] = Dataset,
+    languages: Optional[str] = Languages, repos_dir: Optional[Path] = ReposDir,
+    config: Optional[Path] = typer.Option(None, "--config", help="A run config file (sandbox limits, images, SWE-bench grader)."),
+    output: bool = typer.Option(False, "--output", help="Also print the test runner's output."),
+) -> None:
+    """Grade one patch against one task in fresh containers, exactly as a run grades (no cache).
+
+    Prints the verdict (resolved, not resolved or tampered, with the reason), what was stripped from
+    the patch, and every test's outcome. Exits 0 only when the patch resolves the task.
+    """
+    from benchmarks.prepare import prepare_images
+    from benchmarks.registry import load_benchmark
+
+    if "," in task_id:
+        raise NotFoundError(f"one task at a time: {task_id!r} names several")
+    text = _read_patch(patch)
+    cfg = load_config(config, benchmark_overrides(benchmark, benchmark_path, dataset, languages, repos_dir, task_id))
+    bench = load_benchmark(cfg.evaluation)
+    (task,) = bench.tasks
+    sandbox = _sandbox(cfg, "bench-grade")
+    try:
+        prepare_images(sandbox, bench, log=lambda msg: errors.print(f"[dim]{msg}[/]"))
+        if task.benchmark == "swebench" and cfg.evaluation.swebench_grader == "official":
+            from benchmarks.swebench import grade_official_one
+
+            result = grade_official_one(task, text)
+        else:
+            from benchmarks.grader import grade
+
+            result = grade(sandbox, task, text)
+    finally:
+        sandbox.close()
+    if output:
+        console.print(result.output, markup=False, highlight=False)
+    table = Table("test", "outcome", title=f"{task.id}: every test's outcome")
+    colour = {"PASSED": "green", "FAILED": "red", "ERROR": "red", "MISSING": "red"}
+    for name, outcome in sorted(result.tests.items()):
+        table.add_row(name, f"[{colour.get(outcome, 'yellow')}]{outcome}[/]")
+    console.print(table)
+    for path in result.stripped_paths:
+        console.print(f"stripped: {path} (a patch may not change tests or what decides how they run)", markup=False)
+    style = {"resolved": "bold green", "not resolved": "bold red", "tampered": "bold magenta"}[result.verdict]
+    reason = result.tampered or result.error or ""
+    console.print(f"[{style}]{result.verdict}[/]" + (f": {reason}" if reason else "") + f" ({result.duration_s:.1f} s)",
+                  highlight=False)
+    if not result.resolved:
         raise typer.Exit(1)

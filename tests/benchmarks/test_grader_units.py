@@ -3,9 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.grader import grade_script, is_resolved, strip_protected
+from benchmarks.canary_tests import Canaries, judge, mask
+from benchmarks.grader import is_resolved, strip_protected
+from benchmarks.protect import is_runner_file
+from benchmarks.runners import command, inifile, outcomes
 from benchmarks.outcomes import parse, parse_pytest
 from benchmarks.task import Task
+from dgm.errors import TaskError
 
 
 def _task(tmp_path: Path, **overrides) -> Task:
@@ -53,21 +57,127 @@ def test_a_task_with_editable_files_keeps_only_edits_to_them(tmp_path):
     assert kept.startswith("diff --git a/lib/core.py")
 
 
-def test_listed_rule_needs_every_listed_test_and_all_rule_needs_a_clean_exit(tmp_path):
+def test_listed_rule_needs_every_listed_test_and_all_rule_needs_every_reported_test(tmp_path):
     task = _task(tmp_path)
     both = {"tests/test_hidden.py::test_x": "PASSED", "tests/test_a.py::test_a": "PASSED"}
-    assert is_resolved(task, both, exit_code=1)  # an unlisted failure does not count
-    assert not is_resolved(task, {**both, "tests/test_a.py::test_a": "MISSING"}, exit_code=0)
+    assert is_resolved(task, {**both, "tests/test_other.py::test_o": "FAILED"})  # an unlisted failure does not count
+    assert not is_resolved(task, {**both, "tests/test_a.py::test_a": "MISSING"})
     whole = _task(tmp_path, rule="all", fail_to_pass=(), pass_to_pass=())
-    assert is_resolved(whole, {"TestA": "PASSED"}, exit_code=0)
-    assert not is_resolved(whole, {"TestA": "PASSED"}, exit_code=2)
-    assert not is_resolved(whole, {"TestA": "PASSED", "TestB": "FAILED"}, exit_code=0)
-    assert not is_resolved(whole, {}, exit_code=0)  # a runner that found no tests proves nothing
+    assert is_resolved(whole, {"TestA": "PASSED", "TestS": "SKIPPED"})
+    assert not is_resolved(whole, {"TestA": "PASSED", "TestB": "FAILED"})
+    assert not is_resolved(whole, {"TestA": "PASSED", "pkg (build)": "ERROR"})
+    assert not is_resolved(whole, {"TestA": "PASSED", "tests/test_x.py::test_y": "MISSING"})  # collected, never reported
+    assert not is_resolved(whole, {})  # a runner that found no tests proves nothing
 
 
-def test_only_pytest_tasks_get_pytest_options(tmp_path):
-    assert "PYTEST_ADDOPTS" in grade_script(_task(tmp_path))
-    assert "PYTEST_ADDOPTS" not in grade_script(_task(tmp_path, runner="go", test_command="go test ./..."))
+@pytest.mark.parametrize(("runner", "path"), [
+    ("pytest", "conftest.py"), ("pytest", "a/b/conftest.py"), ("pytest", "tests/tox.ini"), ("pytest", "setup.cfg"),
+    ("pytest", "lib/pyproject.toml"), ("pytest", "sitecustomize.py"), ("pytest", "x.pth"), ("pytest", "pytest.py"),
+    ("pytest", "tests/helpers.py"), ("pytest", "pkg/tests/data.json"), ("pytest", "test_x.py"), ("pytest", "pkg/x_test.py"),
+    ("pytest", "forge-1.0.dist-info/entry_points.txt"), ("pytest", "pkg/__pycache__/m.cpython-311.pyc"),
+    ("pytest", ".git/hooks/pre-commit"), ("go", "x_test.go"), ("go", "go.mod"), ("go", "go.work"), ("go", "vendor/m/x.go"),
+    ("cargo", "build.rs"), ("cargo", ".cargo/config.toml"), ("cargo", "Cargo.toml"), ("cargo", "tests/it.rs"),
+    ("jest", "jest.config.js"), ("jest", "babel.config.cjs"), ("jest", "package.json"), ("jest", "x.spec.js"),
+    ("jest", "__mocks__/fs.js"), ("jest", "node_modules/jest/index.js"), ("junit", "src/test/java/ATest.java"),
+    ("junit", "src/main/resources/META-INF/services/x"), ("junit", "junit-platform.properties"),
+    ("catch2", "CMakeLists.txt"), ("catch2", "cmake/x.cmake"), ("catch2", "x_test.cpp"), ("catch2", "test/catch.hpp"),
+])
+def test_files_a_runner_reads_before_the_code_under_test_are_protected(runner, path):
+    assert is_runner_file(runner, path)
+
+
+@pytest.mark.parametrize(("runner", "path"), [
+    ("pytest", "lib/core.py"), ("pytest", "django/test/testcases.py"), ("pytest", "pkg/testing.py"),
+    ("go", "digit_sum.go"), ("cargo", "src/lib.rs"), ("jest", "title-words.js"), ("junit", "src/main/java/A.java"),
+    ("catch2", "bit_count.cpp"),
+])
+def test_the_code_under_test_is_not_protected(runner, path):
+    assert not is_runner_file(runner, path)
+
+
+SYMLINK_PATCH = """diff --git a/tests b/tests
+new file mode 120000
+--- /dev/null
++++ b/tests
+@@ -0,0 +1 @@
++fake_tests
+\\ No newline at end of file
+"""
+RENAME_PATCH = """diff --git a/lib/core.py b/conftest.py
+similarity index 100%
+rename from lib/core.py
+rename to conftest.py
+"""
+
+
+def test_symbolic_links_and_renames_onto_protected_paths_are_stripped(tmp_path):
+    assert strip_protected(SYMLINK_PATCH, _task(tmp_path)) == ("", ["tests"])
+    assert strip_protected(RENAME_PATCH, _task(tmp_path))[1] == ["conftest.py"]
+
+
+def test_pytest_runs_through_the_graders_launcher_with_a_pinned_configuration(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    task = _task(tmp_path, test_command="python3 -m pytest -q tests")
+    cmd = command(task, repo, "tests/test_canary.py")
+    assert cmd.startswith("python3 -I -B /grade/runner/pytest_main.py ")
+    assert "-c /grade/runner/pytest.ini" in cmd and "--rootdir=/repo" in cmd and "-p no:cacheprovider" in cmd
+    assert "tests/test_canary.py" not in cmd  # `tests` collects it already; naming it twice runs it twice
+    assert cmd.endswith(" -q tests")
+    (repo / "setup.cfg").write_text("[tool:pytest]\naddopts = -x\n")
+    assert "-c /repo/setup.cfg" in command(task, repo)
+    venv = _task(tmp_path, test_command="exec 2>&1; /opt/dgm-venv/bin/python -m pytest -rA tests/test_a.py::test_a")
+    cmd = command(venv, repo, "tests/test_canary.py")
+    assert cmd.startswith("exec 2>&1; /opt/dgm-venv/bin/python -I -B /grade/runner/pytest_main.py")
+    assert cmd.endswith("tests/test_canary.py -rA tests/test_a.py::test_a")
+    assert "python3 -I -B" in command(_task(tmp_path, test_command="cd sub && pytest"), repo)
+    with pytest.raises(TaskError, match="the grader runs pytest itself"):
+        command(_task(tmp_path, test_command="make test"), repo)
+
+
+def test_the_configuration_pytest_would_pick_is_found_like_pytest_does(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "tests" / "unit").mkdir(parents=True)
+    assert inifile(repo, ["tests"]) == "/grade/runner/pytest.ini"
+    (repo / "setup.cfg").write_text("[metadata]\nname = x\n")  # no pytest section: not pytest's
+    (repo / "tox.ini").write_text("[pytest]\n")
+    assert inifile(repo, ["tests/unit/test_a.py::test_b"]) == "/repo/tox.ini"
+    (repo / "tests" / "pytest.ini").write_text("[pytest]\n")
+    assert inifile(repo, ["tests/unit", "tests/test_c.py"]) == "/repo/tests/pytest.ini"
+    assert inifile(repo, ["tests", "other"]) == "/repo/tox.ini"
+    (repo / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    assert inifile(repo, []) == "/repo/pyproject.toml"
+
+
+def test_only_lines_tagged_with_the_grades_secret_are_outcomes(tmp_path):
+    task = _task(tmp_path)
+    output = "\n".join([
+        "PASSED tests/test_a.py::test_a",  # printed by anyone: not an outcome
+        "@@dgm:wrong PASSED tests/test_a.py::test_forged",
+        "@@dgm:s3cret COLLECTED tests/test_a.py::test_a",
+        "@@dgm:s3cret COLLECTED tests/test_a.py::test_never_reported",
+        ".@@dgm:s3cret FAILED tests/test_a.py::test_a",
+        "@@dgm:s3cret PASSED tests/test_a.py::test_a",  # a later PASSED never hides a failure of the same test
+    ])
+    tests, kept = outcomes(task, output, "s3cret")
+    assert tests == {"tests/test_a.py::test_a": "FAILED", "tests/test_a.py::test_never_reported": "MISSING"}
+    assert "s3cret" not in kept and kept.splitlines()[0] == "PASSED tests/test_a.py::test_a"
+
+
+def test_canaries_judge_the_run():
+    c = Canaries("t::ok", "t::bad", {"ok": "dgm_canary_must_pass", "bad": "dgm_canary_must_fail"})
+    honest = {"t::ok": "PASSED", "t::bad": "FAILED", "t::real": "PASSED"}
+    assert judge(c, dict(honest), True) is None
+    tests = dict(honest)
+    judge(c, tests, True)
+    assert tests == {"t::real": "PASSED"}  # the grader's own tests never reach the record
+    assert "must-fail" in judge(c, {**honest, "t::bad": "PASSED"}, True)
+    assert "must-fail" in judge(c, {**honest, "t::bad": "SKIPPED"}, False)  # skipping failures is tampering too
+    assert "must-pass" in judge(c, {**honest, "t::ok": "FAILED"}, False)
+    assert "not reported" in judge(c, {"t::real": "PASSED"}, True)
+    assert judge(c, {"t::real": "ERROR"}, False) is None  # a broken build stops the canaries too
+    assert judge(None, {}, True) is None
+    assert mask("FAILED t::bad and ok", c) == "FAILED t::dgm_canary_must_fail and dgm_canary_must_pass"
 
 
 def test_an_unknown_runner_is_a_clear_error():

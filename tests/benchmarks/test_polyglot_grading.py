@@ -39,8 +39,8 @@ def test_the_example_solution_passes(sandbox: DockerSandbox, polyglot_image: str
     task = _task(language)
     result = grade(sandbox, task, task.solution_patch or "")
     assert result.error is None, result.output[-3000:]
-    assert result.resolved, result.output[-3000:]
-    assert result.exit_code == 0
+    assert result.resolved and result.tampered is None, result.output[-3000:]
+    assert result.exit_code != 0  # the grader's must-fail canary fails in every honest run
     assert len(result.tests) >= 3 and set(result.tests.values()) == {"PASSED"}, result.tests
 
 

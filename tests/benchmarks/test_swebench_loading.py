@@ -246,10 +246,10 @@ def test_repo_is_the_base_commit_and_hidden_holds_the_test_patch_result(dataset:
 
 def test_test_command_runs_the_test_patch_files_and_removes_deleted_ones(dataset: Path, fx: Fixture) -> None:
     first, second = load_swebench(str(dataset), repos_dir=fx.repos_dir)
-    assert first.test_command == ("exec 2>&1; rm -rf -- tests/test_legacy.py; "
-                                  "/opt/dgm-venv/bin/python -m pytest -rA tests/test_isolation.py tests/test_ops.py")
+    assert first.test_command == "exec 2>&1; /opt/dgm-venv/bin/python -m pytest -rA tests/test_isolation.py tests/test_ops.py"
     assert second.test_command.endswith("; python3 -m pytest tests/test_ops.py")  # the instance's test_cmd
-    assert "rm -rf -- tests/test_legacy.py" in second.test_command
+    # The grader removes what the test_patch deletes before any test runs (the tree is read-only then).
+    assert first.deleted == second.deleted == ("tests/test_legacy.py",)
 
 
 def test_loading_leaves_the_users_repository_alone(dataset: Path, fx: Fixture) -> None:
@@ -479,11 +479,13 @@ def _fake_python(tmp_path: Path) -> str:
 def test_grade_official_runs_the_harness_and_reads_its_reports(tmp_path: Path, fx: Fixture) -> None:
     rows = [instance(fx, f"dgmtest__calc-{i}") for i in (1, 2, 3, 4)]
     tasks = load_swebench(str(write_jsonl(tmp_path / "d.jsonl", rows)), repos_dir=fx.repos_dir)
-    patches = {"dgmtest__calc-1": fx.gold_patch, "dgmtest__calc-2": "diff --git a/calc/ops.py b/calc/ops.py\n",
+    conftest = "diff --git a/conftest.py b/conftest.py\nnew file mode 100644\n--- /dev/null\n+++ b/conftest.py\n@@ -0,0 +1 @@\n+x = 1\n"
+    patches = {"dgmtest__calc-1": fx.gold_patch + conftest, "dgmtest__calc-2": "diff --git a/calc/ops.py b/calc/ops.py\n",
                "dgmtest__calc-3": "", "dgmtest__calc-4": "garbage"}
     work = tmp_path / "official"
     results = grade_official(tasks, patches, python=_fake_python(tmp_path), work_dir=work, run_id="r1", max_workers=2)
     assert results["dgmtest__calc-1"].resolved and results["dgmtest__calc-1"].exit_code == 0
+    assert results["dgmtest__calc-1"].stripped_paths == ["conftest.py"]  # never reached the harness
     assert results["dgmtest__calc-1"].output.startswith("PASSED tests/test_ops.py::test_add")
     assert not results["dgmtest__calc-2"].resolved and results["dgmtest__calc-2"].tests[FAIL_TO_PASS[0]] == "FAILED"
     assert "empty patch" in (results["dgmtest__calc-3"].error or "")

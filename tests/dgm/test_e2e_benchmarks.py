@@ -43,7 +43,8 @@ def test_a_polyglot_run_evolves_an_agent_that_solves_all_six_languages(polyglot_
     assert sorted(e.task_id.split("-")[0] for e in solved) == ["cpp", "go", "java", "javascript", "python", "rust"]
     for ev in solved:
         tests = json.loads(ev.test_results_json)
-        assert ev.resolved and ev.exit_code == 0 and tests and set(tests.values()) == {"PASSED"}, ev.task_id
+        # Not exit 0: the grader's must-fail canary test fails in every honest run (and is not listed).
+        assert ev.resolved and ev.exit_code != 0 and tests and set(tests.values()) == {"PASSED"}, ev.task_id
 
 
 def test_a_swebench_run_builds_the_repository_image_and_solves_the_instance(docker_client, tmp_path):
