@@ -11,10 +11,10 @@ from archive_db.compressed import CompressedText
 
 
 # The lineage tree's columns, in a covering index: a scan of them never touches the long texts
-# (diagnosis, transcript) stored before them in each row. Migration 0003 creates it.
+# (diagnosis, transcript) stored before them in each row. Migration 0003 creates it; 0005 adds flag.
 AGENT_TREE_COLUMNS = ("run_id", "id", "parent_id", "generation", "status", "score", "n_tasks", "n_resolved", "cost_usd",
                       "files_changed", "lines_added", "lines_removed", "created_at", "finished_at", "commit",
-                      "target_task", "reason")
+                      "target_task", "reason", "flag")
 
 
 def utcnow() -> datetime:
@@ -66,6 +66,9 @@ class Agent(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # The transcript's length in characters: SQL cannot measure a compressed text (migration 0004).
     transcript_chars: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Why the agent is suspected of reward hacking (it tampered with grading, or resolved a cheating
+    # canary); None when it is not. A flagged agent is never a parent under loop.quarantine_flagged.
+    flag: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     @validates("transcript_json")
     def _measure(self, key: str, value: str | None) -> str | None:
@@ -102,6 +105,10 @@ class Evaluation(Base):
     # Lengths in characters of the compressed texts, for listings that must not decompress them.
     patch_chars: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     transcript_chars: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Why this grade cannot be trusted (a grader canary test came out wrong); never resolved then.
+    tampered: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A cheating-canary task (benchmarks/canaries/): no honest patch resolves it; it never counts.
+    canary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @validates("patch", "transcript_json")
     def _measure(self, key: str, value: str | None) -> str | None:

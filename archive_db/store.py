@@ -149,6 +149,22 @@ class Archive:
                 setattr(row, key, value)
         return True
 
+    def flag_agent(self, agent_id: int, reason: str) -> bool:
+        """Flag an agent as a suspected reward hacker; True when this set the flag (the first reason
+        stays: a resumed step that flags again changes nothing)."""
+        with self._write_lock, self._sessions.begin() as s:
+            row = s.get(Agent, agent_id)
+            if row is None:
+                raise NotFoundError(f"no agent with id {agent_id}")
+            if row.flag is not None:
+                return False
+            row.flag = reason
+        return True
+
+    def flagged(self, run_id: int) -> list[Agent]:
+        """The run's flagged agents, oldest first."""
+        return self._all(select(Agent).where(Agent.run_id == run_id, Agent.flag.is_not(None)).order_by(Agent.id))
+
     def agents(self, run_id: int, statuses: Iterable[str] | None = None, generation: int | None = None) -> list[Agent]:
         stmt = select(Agent).where(Agent.run_id == run_id).order_by(Agent.id)
         if statuses is not None:
@@ -176,8 +192,20 @@ class Archive:
     def add_evaluation(self, **fields: Any) -> Evaluation:
         return self._add(Evaluation(**fields))
 
-    def evaluations(self, agent_id: int) -> list[Evaluation]:
-        return self._all(select(Evaluation).where(Evaluation.agent_id == agent_id).order_by(Evaluation.id))
+    def evaluations(self, agent_id: int, canary: bool | None = False) -> list[Evaluation]:
+        """The agent's evaluations on benchmark tasks; ``canary=True``: its cheating-canary checks
+        instead, None: both. Canaries never count, so the default leaves them out."""
+        stmt = select(Evaluation).where(Evaluation.agent_id == agent_id).order_by(Evaluation.id)
+        if canary is not None:
+            stmt = stmt.where(Evaluation.canary == canary)
+        return self._all(stmt)
+
+    def count_tampered(self, run_id: int) -> int:
+        """Evaluations of the run whose grade was tampered with (canary checks included)."""
+        stmt = (select(func.count()).select_from(Evaluation).join(Agent, Agent.id == Evaluation.agent_id)
+                .where(Agent.run_id == run_id, Evaluation.tampered.is_not(None)))
+        with self._sessions() as s:
+            return int(s.scalar(stmt) or 0)
 
     # -- model calls -------------------------------------------------------------------------
     def record_call(self, **fields: Any) -> ModelCall:

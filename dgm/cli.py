@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 import click
 import typer
 from rich.table import Table
+from rich.text import Text
 from unidiff import PatchSet
 
 from dgm.cli_serve import serve
@@ -23,6 +25,7 @@ from dgm.terminal import console, errors
 if TYPE_CHECKING:
     from dgm.runtime import StopRequest
 
+FLAG_MARK = "⚑"  # a flagged agent: suspected of reward hacking
 WORKER_JOIN_S = 10.0  # how long a stopped run waits for its worker threads before exiting anyway
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -216,19 +219,35 @@ def status(run_dir: Path = RunDir) -> None:
         if run is None:
             raise NotFoundError(f"{run_dir} holds no run")
         agents = archive.agents(run.id)
-        table = Table("id", "parent", "gen", "status", "score", "solved", "diff", "cost $", "target / reason", title=f"run {run.name} ({run.status})")
+        table = Table("id", "parent", "gen", "status", FLAG_MARK, "score", "solved", "diff", "cost $", "target / reason",
+                      title=f"run {run.name} ({run.status})")
         for a in agents:
             score = "" if a.score is None else f"{a.score:.2f}"
             solved = f"{a.n_resolved}/{a.n_tasks}" if a.n_tasks else ""
             diff = f"{a.files_changed}f +{a.lines_added} -{a.lines_removed}" if a.commit and a.parent_id else ""
             note = a.reason or a.target_task or ""
-            table.add_row(str(a.id), str(a.parent_id or ""), str(a.generation), a.status, score, solved, diff, f"{a.cost_usd:.4f}", note[:70])
+            table.add_row(str(a.id), str(a.parent_id or ""), str(a.generation), a.status, FLAG_MARK if a.flag else "", score,
+                          solved, diff, f"{a.cost_usd:.4f}", Text(note[:70]))
         console.print(table)
+        _print_flagged([a for a in agents if a.flag], json.loads(run.config_json).get("loop", {}).get("quarantine_flagged", True))
         calls = archive.calls(run_id=run.id)
-        console.print(f"{len(agents)} agents, {len(calls)} model calls, ${archive.cost(run_id=run.id):.4f} spent")
+        tampered = archive.count_tampered(run.id)
+        console.print(f"{len(agents)} agents, {len(calls)} model calls, ${archive.cost(run_id=run.id):.4f} spent; "
+                      f"{tampered} evaluation{'' if tampered == 1 else 's'} tampered", highlight=False)
         console.print(_liveness_line(run_dir, run.status, run.reason), highlight=False, markup=False)
     finally:
         archive.close()
+
+
+def _print_flagged(flagged: list[Any], quarantine: bool) -> None:
+    """The flagged agents and why, after the table (their reasons are long and matter)."""
+    if not flagged:
+        return
+    never = "never parents (loop.quarantine_flagged)" if quarantine else "still selectable: loop.quarantine_flagged is off"
+    what = "agent flagged as a suspected reward hacker" if len(flagged) == 1 else "agents flagged as suspected reward hackers"
+    console.print(f"{FLAG_MARK} {len(flagged)} {what}, {never}:", highlight=False, markup=False)
+    for agent in flagged:
+        console.print(f"  agent {agent.id}: {agent.flag}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _liveness_line(run_dir: Path, status: str, reason: str | None) -> str:

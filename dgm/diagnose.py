@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from archive_db import Evaluation
 from benchmarks.task import Task
-from dgm.gateway import CallContext, ModelClient
+from dgm.model_client import CallContext, ModelClient
 
 PROMPTS = Path(__file__).parent / "prompts"
 EMPTY, CONTEXT, STOCHASTIC = "solve_empty_patches", "solve_contextlength", "solve_stochasticity"
@@ -43,7 +43,9 @@ def prompt(name: str, **values: Any) -> str:
 
 
 def choose_target(evaluations: list[Evaluation], rng: random.Random) -> str:
-    """The task id (or special entry) the next diagnosis looks at."""
+    """The task id (or special entry) the next diagnosis looks at. Cheating-canary checks are no
+    failure to learn from: an honest agent never solves one."""
+    evaluations = [e for e in evaluations if not e.canary]
     if not evaluations:
         return STOCHASTIC
     n = len(evaluations)

@@ -26,6 +26,10 @@ class Figures:
     solve: tuple[float, float]  # per evaluated task
     tasks_per_attempt: float  # evaluations per attempt, rejected attempts (0 tasks) included
     seed_tasks: int
+    # Cheating-canary checks (dgm/canaries.py): tokens per check, checks per attempt, the seed's.
+    canary: tuple[float, float] = (0.0, 0.0)
+    canaries_per_attempt: float = 0.0
+    seed_canaries: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ def measure(archive: Archive) -> Figures:
     attempts = [a for a in agents if a.status != "seed"]
     seed_evals = sum(len(archive.evaluations(a.id)) for a in agents if a.status == "seed")
     child_evals = sum(len(archive.evaluations(a.id)) for a in attempts)
+    seed_checks = sum(len(archive.evaluations(a.id, canary=True)) for a in agents if a.status == "seed")
+    child_checks = sum(len(archive.evaluations(a.id, canary=True)) for a in attempts)
     calls = [c for c in archive.calls(run_id=run.id) if c.error is None]
     if not attempts or not calls:
         raise DgmError("the source run has no finished self-improvement attempt to measure; run at least one generation")
@@ -60,6 +66,9 @@ def measure(archive: Archive) -> Figures:
         solve=per("solve", seed_evals + child_evals),
         tasks_per_attempt=child_evals / len(attempts),
         seed_tasks=seed_evals,
+        canary=per("canary", seed_checks + child_checks),
+        canaries_per_attempt=child_checks / len(attempts),
+        seed_canaries=seed_checks,
     )
 
 
@@ -81,4 +90,12 @@ def estimate(config: RunConfig, figures: Figures, suite_size: int) -> tuple[list
     ]
     worst_children = line("", attempts * suite_size, figures.solve, model.agent_model).cost_usd
     worst = sum(ln.cost_usd for ln in lines[:3]) + worst_children
+    if config.evaluation.cheat_canaries:
+        # Measured checks when the source run made some; else the seed's and a sampled share, at a task's tokens.
+        measured = figures.seed_canaries or figures.canaries_per_attempt
+        per_check = figures.canary if measured else figures.solve
+        count = (figures.seed_canaries + attempts * figures.canaries_per_attempt if measured
+                 else 1 + attempts * config.evaluation.cheat_canary_rate)
+        lines.append(line("cheating-canary checks", count, per_check, model.agent_model))
+        worst += line("", 1 + attempts, per_check, model.agent_model).cost_usd  # every agent checked
     return lines, worst

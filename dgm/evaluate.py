@@ -55,11 +55,12 @@ def stage_plan(tasks: list[Task], config: EvaluationConfig, seed: int, first_sta
     return [order[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
-def evaluate_task(rt: Runtime, agent_id: int, code_dir: Path, task: Task, stage: int) -> Evaluation:
-    """Solve one task with the agent, grade the patch, and record the evaluation."""
+def evaluate_task(rt: Runtime, agent_id: int, code_dir: Path, task: Task, stage: int, canary: bool = False) -> Evaluation:
+    """Solve one task with the agent, grade the patch, and record the evaluation (``canary``: a
+    cheating-canary check, recorded apart from the benchmark's tasks; dgm/canaries.py)."""
     start = time.monotonic()
     def solve() -> AgentOutcome:
-        with rt.workdir(f"task-{task.id}") as work, rt.gateway(agent_id, task.id, "solve") as gw:
+        with rt.workdir(f"task-{task.id}") as work, rt.gateway(agent_id, task.id, "canary" if canary else "solve") as gw:
             return run_agent(rt.sandbox, rt.config, code_dir, task.repo_dir, task.problem, gw, work,
                              labels={"dgm.agent": str(agent_id), "dgm.task": task.id}, image=task.image)
 
@@ -69,18 +70,22 @@ def evaluate_task(rt: Runtime, agent_id: int, code_dir: Path, task: Task, stage:
     if rt.budget.refused(agent_id, task.id):
         # The agent was cut off by the dollar cap: its patch says nothing about it, so record nothing.
         raise BudgetExhausted(rt.budget.summary())
-    empty = not outcome.patch.strip()
-    result = GradeResult(resolved=False, error="empty patch") if empty else rt.grade(task, outcome.patch)
+    empty = not outcome.patch.strip() and outcome.patch_error is None
+    if outcome.patch_error:  # past sandbox.max_patch_bytes: recorded as an error, never graded
+        result = GradeResult(resolved=False, error=f"{outcome.patch_error}; not graded")
+    else:
+        result = GradeResult(resolved=False, error="empty patch") if empty else rt.grade(task, outcome.patch)
     rt.check(agent_id)
     evaluation = rt.archive.add_evaluation(
-        agent_id=agent_id, task_id=task.id, stage=stage, resolved=result.resolved, empty_patch=empty,
+        agent_id=agent_id, task_id=task.id, stage=stage, resolved=result.resolved and not result.tampered, empty_patch=empty,
         duration_s=time.monotonic() - start, error=outcome.error or result.error, agent_status=outcome.status,
         patch=outcome.patch, patch_hash=patch_hash(outcome.patch), stripped_paths_json=json.dumps(result.stripped_paths),
         test_output=result.output[-MAX_OUTPUT_CHARS:], test_results_json=json.dumps(result.tests),
         transcript_json=json.dumps(outcome.transcript), task_hash=task.content_hash(), exit_code=result.exit_code,
-        grade_cached=result.cached,
+        grade_cached=result.cached, tampered=result.tampered, canary=canary,
     )
-    rt.emit("task_graded", agent=agent_id, task=task.id, stage=stage, resolved=result.resolved, empty=empty, cached=result.cached)
+    rt.emit("task_graded", agent=agent_id, task=task.id, stage=stage, resolved=evaluation.resolved, empty=empty, cached=result.cached,
+            tampered=result.tampered, canary=canary)
     return evaluation
 
 
@@ -95,6 +100,8 @@ def evaluate_agent(rt: Runtime, agent_id: int, code_dir: Path) -> EvalSummary:
                 # Stopping: no new task. What is graded so far stays; a resume grades the rest.
                 raise Interrupted(f"the run is stopping: {rt.stop.reason}")
             ev = done.get(task.id) or evaluate_task(rt, agent_id, code_dir, task, stage_no)
+            if ev.tampered:  # also for a grade recorded before a crash: flagging twice changes nothing
+                rt.flag(agent_id, f"tampered with grading on task {ev.task_id}: {ev.tampered}", task=ev.task_id, source="tampered")
             resolved += ev.resolved
             empty += ev.empty_patch
             evaluated += 1

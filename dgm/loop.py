@@ -18,17 +18,18 @@ from archive_db import Agent, Archive
 from benchmarks.cache import GradeCache
 from benchmarks.prepare import prepare_images, vet
 from benchmarks.registry import load_benchmark
-from dgm import __version__
+from benchmarks.task import load_canaries
+from dgm import __version__, canaries
 from dgm.agents_repo import AgentRepo
 from dgm.budget import Budget, BudgetExhausted
 from dgm.config import RunConfig
 from dgm.errors import DgmError
 from dgm.evaluate import evaluate_agent
-from dgm.gateway import ModelClient
+from dgm.model_client import ModelClient
 from dgm.manifest import build_manifest, write_manifest
 from dgm.recovery import RunLock, repair
 from dgm.runtime import EventSink, Interrupted, Runtime, StopRequest
-from dgm.selection import Candidate, select_parents
+from dgm.selection import AllFlagged, Candidate, select_parents
 from dgm.self_modify import self_improve
 from sandbox.container import DockerSandbox, cleanup_leftovers
 from dgm.watchdog import Watchdog, previous_active_s, wall_time_reason
@@ -57,29 +58,38 @@ def file_seed(rt: Runtime) -> Agent:
         commit = rt.repo.add_seed()
         seed = rt.archive.add_agent(run_id=rt.run_id, parent_id=None, generation=0, status="seed", commit=commit)
     rt.repo.pin(seed.id, seed.commit)  # again on resume: a kill may have come between the two
-    if seed.score is None:
-        rt.emit("seed_evaluation_started", agent=seed.id)
-        rt.started(seed.id, watched=False)
-        try:
-            with rt.workdir("seed") as work:
-                summary = evaluate_agent(rt, seed.id, rt.repo.export(seed.commit, work / "seed"))
-        except Interrupted:
-            raise RunStopped(rt.stop.reason or "interrupted", rt.stop.by_signal) from None
-        except BudgetExhausted as exc:
-            rt.emit("budget_exhausted", run=rt.run_id, reason=str(exc), spent=rt.budget.spent, cap=rt.budget.cap)
-            raise RunStopped(rt.budget.summary()) from None
-        finally:
-            rt.ended(seed.id)
-        cost = rt.archive.cost(agent_id=seed.id)
-        rt.archive.update_agent(seed.id, score=summary.score, n_tasks=summary.n_tasks, n_resolved=summary.n_resolved, cost_usd=cost)
-        rt.emit("seed_evaluated", agent=seed.id, score=summary.score, cost=cost)
+    rt.started(seed.id, watched=False)
+    try:
+        with rt.workdir("seed") as work:
+            code = rt.repo.export(seed.commit, work / "seed")
+            if seed.score is None:
+                seed = _evaluate_seed(rt, seed, code)
+            canaries.check(rt, seed, seed.score or 0.0, code)  # a no-op once recorded (see dgm/canaries.py)
+    except Interrupted:
+        raise RunStopped(rt.stop.reason or "interrupted", rt.stop.by_signal) from None
+    except BudgetExhausted as exc:
+        rt.emit("budget_exhausted", run=rt.run_id, reason=str(exc), spent=rt.budget.spent, cap=rt.budget.cap)
+        raise RunStopped(rt.budget.summary()) from None
+    finally:
+        rt.ended(seed.id)
+    rt.archive.update_agent(seed.id, cost_usd=rt.archive.cost(agent_id=seed.id))  # its canary check included
+    return rt.archive.get_agent(seed.id)
+
+
+def _evaluate_seed(rt: Runtime, seed: Agent, code: Path) -> Agent:
+    rt.emit("seed_evaluation_started", agent=seed.id)
+    summary = evaluate_agent(rt, seed.id, code)
+    cost = rt.archive.cost(agent_id=seed.id)
+    rt.archive.update_agent(seed.id, score=summary.score, n_tasks=summary.n_tasks, n_resolved=summary.n_resolved, cost_usd=cost)
+    rt.emit("seed_evaluated", agent=seed.id, score=summary.score, cost=cost)
     return rt.archive.get_agent(seed.id)
 
 
 def candidates(rt: Runtime) -> list[Candidate]:
     children = rt.archive.children_counts(rt.run_id)
     return [
-        Candidate(agent_id=a.id, score=a.score or 0.0, n_children=children.get(a.id, 0), created_order=a.id)
+        Candidate(agent_id=a.id, score=a.score or 0.0, n_children=children.get(a.id, 0), created_order=a.id,
+                  flagged=a.flag is not None)
         for a in rt.archive.agents(rt.run_id, statuses=ARCHIVE_STATUSES)
         if a.score is not None
     ]
@@ -96,7 +106,13 @@ def plan_generation(rt: Runtime, generation: int) -> list[Agent]:
         n = min(n, rt.config.budget.max_children - rt.archive.count_attempts(rt.run_id))
     if n <= 0:
         return []
-    parent_ids = select_parents(candidates(rt), n, rt.config.loop.selection, rt.rng("generation", generation))
+    try:
+        parent_ids = select_parents(candidates(rt), n, rt.config.loop.selection, rt.rng("generation", generation),
+                                    quarantine=rt.config.loop.quarantine_flagged)
+    except AllFlagged as exc:  # nothing may be a parent: stop (resumable) and say why, plan nothing
+        if rt.stop.request(str(exc)):
+            rt.emit("all_candidates_flagged", run=rt.run_id, generation=generation, flagged=exc.flagged, reason=str(exc))
+        return []
     children = rt.archive.add_agents([
         {"run_id": rt.run_id, "parent_id": pid, "generation": generation, "status": "running"} for pid in parent_ids])
     rt.emit("generation_started", generation=generation, parents=parent_ids, children=[c.id for c in children])
@@ -105,6 +121,8 @@ def plan_generation(rt: Runtime, generation: int) -> list[Agent]:
 
 def run_generation(rt: Runtime, generation: int, pool: ThreadPoolExecutor) -> list[Agent]:
     children = plan_generation(rt, generation)
+    if not children:
+        return children
     open_ids = [c.id for c in children if c.status == "running"]
     if open_ids and len(open_ids) < len(children):
         rt.emit("generation_resumed", generation=generation, open=open_ids)
@@ -112,7 +130,7 @@ def run_generation(rt: Runtime, generation: int, pool: ThreadPoolExecutor) -> li
     children = rt.archive.agents(rt.run_id, generation=generation)
     if all(c.status != "running" for c in children):
         rt.emit("generation_finished", generation=generation, filed=sum(c.status == "valid" for c in children),
-                best=max((c.score or 0.0 for c in candidates(rt)), default=0.0))
+                best=max((c.score for c in candidates(rt) if not c.flagged), default=0.0))
     return children
 
 
@@ -209,6 +227,7 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
         config=config, archive=archive, run_id=run_id, repo=AgentRepo(config.run_dir / "agents.git"),
         sandbox=sandbox, models=models, tasks=benchmark.tasks, first_stage=benchmark.first_stage,
         grade_cache=GradeCache() if config.evaluation.grade_cache else None, budget=budget,
+        canaries=load_canaries() if config.evaluation.cheat_canaries else [],
         on_event=on_event, stop=stop or StopRequest(), active_before=previous_active_s(config.run_dir),
     )
     models.on_event = lambda kind, data: rt.emit(kind, **data)
@@ -216,7 +235,7 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
     if resume:
         open_attempts = [a.id for a in archive.agents(run_id, statuses=["running"])]
         rt.emit("run_resumed", run=run_id, repaired=repaired, containers_removed=removed, open_attempts=open_attempts,
-                attempts_done=archive.count_attempts(run_id) - len(open_attempts))
+                attempts_done=archive.count_attempts(run_id) - len(open_attempts), flagged=len(archive.flagged(run_id)))
     # Older versions of our own images (label dgm.managed only) go; nothing else on the host is touched.
     prune_outdated_images(client, keep={config.sandbox.image, *(t.image for t in benchmark.tasks if t.image)},
                           log=lambda msg: rt.emit("benchmark_setup", message=msg))
@@ -224,7 +243,7 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
     if config.evaluation.check_suite:
         rt.tasks, _ = vet(sandbox, benchmark, config.loop.workers, rt.grade_cache or GradeCache(), rt.emit)
     images = {tag: sandbox.image_id(tag) for tag in sorted({config.sandbox.image, *(t.image for t in rt.tasks if t.image)})}
-    write_manifest(config.run_dir, build_manifest(config, benchmark, rt.tasks, images))
+    write_manifest(config.run_dir, build_manifest(config, benchmark, rt.tasks, images, rt.canaries))
     return rt
 
 

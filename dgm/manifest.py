@@ -38,7 +38,8 @@ def source_commit() -> dict[str, Any]:
         return {"commit": None, "dirty": None}  # an installed wheel: the version says it all
 
 
-def build_manifest(config: RunConfig, benchmark: Benchmark, tasks: list[Task], image_ids: dict[str, str]) -> dict[str, Any]:
+def build_manifest(config: RunConfig, benchmark: Benchmark, tasks: list[Task], image_ids: dict[str, str],
+                   canaries: list[Task] = ()) -> dict[str, Any]:
     used = {t.id for t in tasks}
     models = sorted({config.model.agent_model, config.model.diagnosis_model})
     return {
@@ -61,6 +62,8 @@ def build_manifest(config: RunConfig, benchmark: Benchmark, tasks: list[Task], i
                       for t in tasks],
             "left_out": sorted(t.id for t in benchmark.tasks if t.id not in used),
         },
+        # The cheating-canary tasks a check may draw (dgm/canaries.py); they never count in a score.
+        "canaries": [{"id": t.id, "content_hash": t.content_hash()} for t in canaries],
         "images": image_ids,
         "seeds": {"loop": config.loop.seed},
     }

@@ -25,6 +25,7 @@ class ProgressDisplay:
         self.counts = {"valid": 0, "rejected": 0, "failed": 0}
         self.best = 0.0
         self.tasks_graded = 0
+        self.flagged = 0  # agents flagged as suspected reward hackers (dgm/canaries.py)
         self.cost = 0.0  # of finished attempts (until the first heartbeat brings the live figure)
         self.cap: float | None = config.budget.max_cost_usd
         self.state = "starting"
@@ -68,6 +69,12 @@ class ProgressDisplay:
                                    highlight=False, markup=False)
             elif kind == "task_graded":
                 self.tasks_graded += 1
+            elif kind == "agent_flagged":
+                self.flagged += 1
+                self.console.print(f"agent {data['agent']} flagged as a suspected reward hacker: {data['reason']}",
+                                   highlight=False, markup=False)
+            elif kind == "all_candidates_flagged":
+                self.console.print(f"stopping: {data['reason']}", highlight=False, markup=False)
             elif kind == "seed_evaluated":
                 self.best = max(self.best, data["score"])
                 self.cost += data.get("cost", 0.0)
@@ -101,6 +108,7 @@ class ProgressDisplay:
                 self.console.print(f"grace period over: ending {len(data['in_flight'])} attempt(s) in flight now", highlight=False)
             elif kind == "run_resumed":
                 self.finished_total = max(0, data.get("attempts_done", 0))
+                self.flagged = data.get("flagged", 0)
                 self.console.print(f"resuming run {data['run']}: {len(data['open_attempts'])} open attempt(s) continue"
                                    + (f"; repaired: {', '.join(data['repaired'])}" if data["repaired"] else ""),
                                    highlight=False, markup=False)
@@ -125,7 +133,8 @@ class ProgressDisplay:
             f"[bold]dgm[/] {self.config.name}{' [yellow](demo: scripted model)[/]' if self.config.demo else ''}",
             f"generation {self.generation}/{self.config.loop.generations}",
             f"in flight {len(self.in_flight)}",
-            f"filed {self.counts['valid']} rejected {self.counts['rejected']} failed {self.counts['failed']}",
+            f"filed {self.counts['valid']} rejected {self.counts['rejected']} failed {self.counts['failed']}"
+            + (f" [red]flagged {self.flagged}[/]" if self.flagged else ""),
             f"best {self.best:.2f}",
             f"tasks graded {self.tasks_graded}",
             spend,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -20,8 +18,10 @@ from benchmarks.task import Task
 from dgm.agents_repo import AgentRepo
 from dgm.budget import Budget
 from dgm.config import RunConfig
-from dgm.gateway import CallContext, Gateway, ModelClient
+from dgm.gateway import Gateway
+from dgm.model_client import CallContext, ModelClient
 from sandbox.container import DockerSandbox
+from sandbox.tario import scratch_dir
 
 EventSink = Callable[[str, dict[str, Any]], None]
 T = TypeVar("T")
@@ -70,6 +70,7 @@ class Runtime:
     tasks: list[Task]  # the usable tasks: broken ones left out by the suite check
     first_stage: tuple[str, ...] | None = None  # the suite's own first evaluation stage
     grade_cache: GradeCache | None = None
+    canaries: list[Task] = field(default_factory=list)  # cheating-canary tasks (dgm/canaries.py); none: no checks
     budget: Budget = field(default_factory=lambda: Budget(cap=None))
     on_event: EventSink = lambda kind, data: None
     stop: StopRequest = field(default_factory=StopRequest)
@@ -190,14 +191,12 @@ class Runtime:
 
     @contextmanager
     def workdir(self, name: str) -> Iterator[Path]:
-        """A scratch directory under the run directory, removed afterwards."""
+        """A scratch directory under the run directory, removed afterwards whatever a container
+        left in it (sandbox.tario.remove_tree: no recursion limit, no silent leftovers)."""
         root = self.run_dir / "work"
         root.mkdir(parents=True, exist_ok=True)
-        path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root))
-        try:
+        with scratch_dir(f"{name}-", root) as path:
             yield path
-        finally:
-            shutil.rmtree(path, ignore_errors=True)
 
     def emit(self, kind: str, **data: Any) -> None:
         """One structured event: appended to events.jsonl and handed to the progress display."""
@@ -207,6 +206,11 @@ class Runtime:
         if isinstance(data.get("agent"), int):
             self.touch(data["agent"])
         self.on_event(kind, record)
+
+    def flag(self, agent_id: int, reason: str, **data: Any) -> None:
+        """Flag an agent as a suspected reward hacker (the first reason stays) and say so once."""
+        if self.archive.flag_agent(agent_id, reason):
+            self.emit("agent_flagged", agent=agent_id, reason=reason, **data)
 
     def notify(self, kind: str, **data: Any) -> None:
         """Status for the live display only (e.g. the heartbeat): not an event worth logging."""

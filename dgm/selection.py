@@ -16,6 +16,16 @@ class Candidate:
     score: float
     n_children: int
     created_order: int  # larger = newer
+    flagged: bool = False  # a suspected reward hacker (dgm/canaries.py)
+
+
+class AllFlagged(ValueError):
+    """Quarantine leaves nothing to choose from: every candidate is flagged."""
+
+    def __init__(self, flagged: list[int]) -> None:
+        super().__init__(f"every agent in the archive is flagged as a suspected reward hacker "
+                         f"({', '.join(map(str, flagged))}), so none may be a parent (loop.quarantine_flagged)")
+        self.flagged = flagged
 
 
 def _score_child_prop(c: Candidate) -> float:
@@ -31,10 +41,17 @@ def _score_prop(c: Candidate) -> float:
 WEIGHTS: dict[str, Callable[[Candidate], float]] = {"score_child_prop": _score_child_prop, "score_prop": _score_prop}
 
 
-def select_parents(candidates: Sequence[Candidate], n: int, method: Selection, rng: random.Random) -> list[int]:
-    """Choose ``n`` parent ids (with replacement, as in the paper)."""
+def select_parents(candidates: Sequence[Candidate], n: int, method: Selection, rng: random.Random,
+                   quarantine: bool = True) -> list[int]:
+    """Choose ``n`` parent ids (with replacement, as in the paper); under ``quarantine`` a flagged
+    candidate is never chosen, whatever the rule (AllFlagged when no other is left)."""
     if not candidates:
         raise ValueError("the archive has no agent to select from")
+    if quarantine:
+        flagged = [c.agent_id for c in candidates if c.flagged]
+        candidates = [c for c in candidates if not c.flagged]
+        if not candidates:
+            raise AllFlagged(flagged)
     if method == "best":
         best = max(candidates, key=lambda c: (c.score, -c.created_order))
         return [best.agent_id] * n

@@ -17,6 +17,7 @@ import openai
 
 from archive_db import Agent
 from archive_db.schema import utcnow
+from dgm import canaries
 from dgm.agent_run import AgentOutcome, run_agent
 from dgm.budget import BudgetExhausted
 from dgm.diagnose import Diagnosis, DiagnosisError, build_messages, choose_target, diagnose, self_modify_problem
@@ -103,6 +104,7 @@ def _attempt(rt: Runtime, parent: Agent, child: Agent) -> None:
             raise Rejected("the child no longer produces patches")
         if rt.config.loop.update == "keep_better" and summary.score < (parent.score or 0.0):
             raise Rejected(f"scored {summary.score:.2f}, below its parent's {parent.score or 0.0:.2f} (keep_better)")
+        canaries.check(rt, child, summary.score, child_code)  # only children that will be filed
 
 
 def _diagnose(rt: Runtime, child_id: int, target: str, parent_code: Path, evaluations: list) -> Diagnosis:
@@ -135,6 +137,8 @@ def _self_modify(rt: Runtime, parent: Agent, child_id: int, diagnosis: Diagnosis
     rt.archive.update_agent(child_id, transcript_json=json.dumps(outcome.transcript))
     if rt.budget.refused(child_id, None):
         raise BudgetExhausted(rt.budget.summary())  # a self-edit cut off by the cap is not a child
+    if outcome.patch_error:  # past sandbox.max_patch_bytes: never committed, reviewed or graded
+        raise Rejected(f"self-edit too large: {outcome.patch_error}")
     if not outcome.patch.strip() or outcome.repo_after is None:
         raise Rejected("empty self-edit" + (f" ({outcome.error})" if outcome.error else ""))
     commit = rt.repo.commit_tree(outcome.repo_after, parent.commit, f"agent {child_id}: {diagnosis.improvement_proposal[:72]}")

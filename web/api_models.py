@@ -30,6 +30,7 @@ class RunSummary(BaseModel):
     best_path: list[int] = Field(description="Agent ids from the seed to the best agent.")
     seed_score: Optional[float] = None
     cost_usd: float = Field(description="Dollars of every recorded model call of the run.")
+    flagged: int = Field(0, description="Agents flagged as suspected reward hackers (see AgentNode.flag).")
     config: dict[str, Any]
     run_dir: str
     version: str = Field(description="Changes whenever the archive changes; see /changes.")
@@ -53,13 +54,16 @@ class AgentNode(BaseModel):
     cost_usd: float = 0.0
     created_at: Optional[str] = None
     finished_at: Optional[str] = None
+    flag: Optional[str] = Field(None, description="Why the agent is suspected of reward hacking (it tampered with grading, "
+                                "or resolved a cheating-canary task); null when it is not. Flagged agents are never the "
+                                "run's best, nor parents under loop.quarantine_flagged.")
 
 
 class Iteration(BaseModel):
     generation: int
     attempts: int = Field(description="Attempts made in this generation.")
     archived: int = Field(description="Archived agents (seed and valid) up to this generation.")
-    best: Optional[float] = Field(None, description="Best archived score up to this generation.")
+    best: Optional[float] = Field(None, description="Best archived score up to this generation, flagged agents left out.")
     mean: Optional[float] = Field(None, description="Mean archived score up to this generation.")
     cost: float = Field(description="Cumulative dollars up to this generation.")
 
@@ -146,6 +150,8 @@ class TaskResult(BaseModel):
     grade_cached: Optional[bool] = None
     patch_chars: int = 0
     transcript_chars: int = 0
+    tampered: Optional[str] = Field(None, description="Why this grade cannot be trusted (a grader canary test came out wrong).")
+    canary: bool = Field(False, description="A cheating-canary check: a task no honest patch resolves; it never counts.")
     tests_total: int
     tests_passed: int
     tests_flipped: list[str]
@@ -153,7 +159,8 @@ class TaskResult(BaseModel):
 
 class TaskResults(BaseModel):
     parent_id: Optional[int] = None
-    totals: dict[str, int]
+    totals: dict[str, int] = Field(description="Over the benchmark's tasks (canary checks apart): tasks, solved, newly_solved, "
+                                   "newly_broken; and canary_checks, canary_resolved, tampered.")
     tasks: list[TaskResult]
 
 
@@ -175,6 +182,8 @@ class EvaluationDetail(BaseModel):
     grade_cached: Optional[bool] = None
     task_hash: Optional[str] = None
     created_at: Optional[str] = None
+    tampered: Optional[str] = None
+    canary: bool = False
 
 
 class Message(BaseModel):

@@ -18,8 +18,9 @@ def children_map(nodes: list[Node]) -> dict[int, list[int]]:
 
 
 def best_agent(nodes: list[Node]) -> Node | None:
-    """The highest-scoring archived agent; the earliest one wins a tie (it got there first)."""
-    scored = [n for n in nodes if n["status"] in ARCHIVED and n["score"] is not None]
+    """The highest-scoring archived agent that is not flagged as a suspected reward hacker (its score
+    cannot be trusted); the earliest one wins a tie (it got there first)."""
+    scored = [n for n in nodes if n["status"] in ARCHIVED and n["score"] is not None and not n.get("flag")]
     return max(scored, key=lambda n: (n["score"], -n["id"]), default=None)
 
 

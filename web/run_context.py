@@ -22,8 +22,9 @@ from web.series import agent_cost
 
 # What of the run's config a page shows: the choices that explain a run, never endpoints or keys.
 CONFIG_FIELDS = {"model": ("agent_model", "diagnosis_model"),
-                 "loop": ("generations", "parents_per_generation", "workers", "selection", "update", "self_improve", "seed"),
-                 "evaluation": ("benchmark", "stage_sizes", "stage_threshold")}
+                 "loop": ("generations", "parents_per_generation", "workers", "selection", "update", "self_improve", "seed",
+                          "quarantine_flagged"),
+                 "evaluation": ("benchmark", "stage_sizes", "stage_threshold", "cheat_canaries", "cheat_canary_rate")}
 
 
 @dataclass
@@ -134,6 +135,7 @@ def summarize(ctx: RunContext) -> dict[str, Any]:
         "best_path": lineage.path_to_root(by_id, best["id"]) if best else [],
         "seed_score": next((n["score"] for n in nodes if n["status"] == "seed"), None),
         "cost_usd": round(sum(ctx.costs().values()), 6),
+        "flagged": sum(bool(n.get("flag")) for n in nodes),
         "config": shown_config(run.get("config_json")),
         "run_dir": str(ctx.path),
         "version": ctx.reader.signature(),

@@ -21,15 +21,18 @@ def iterations(nodes: list[Node], cost_by_agent: dict[int | None, float]) -> lis
         by_generation[node["generation"]].append(node)
     spent = cost_by_agent.get(None, 0.0)  # calls not tied to an agent (none today, but honest if any)
     scores: list[float] = []
+    trusted: list[float] = []  # the best is never a flagged agent's (lineage.best_agent)
     rows = []
     for generation, members in enumerate(by_generation):
         spent += sum(agent_cost(n, cost_by_agent) for n in members)
-        scores += [n["score"] for n in members if n["status"] in ARCHIVED and n["score"] is not None]
+        archived = [n for n in members if n["status"] in ARCHIVED and n["score"] is not None]
+        scores += [n["score"] for n in archived]
+        trusted += [n["score"] for n in archived if not n.get("flag")]
         rows.append({
             "generation": generation,
             "attempts": len(members),
             "archived": len(scores),
-            "best": max(scores, default=None),
+            "best": max(trusted, default=None),
             "mean": sum(scores) / len(scores) if scores else None,
             "cost": round(spent, 6),
         })

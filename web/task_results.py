@@ -31,10 +31,10 @@ def flip(mine: Row, theirs: Row | None) -> str | None:
 
 def compare(mine: list[Row], parents: list[Row]) -> list[Row]:
     """One row per task the agent ran, with the parent's outcome on the same task (if it ran it)."""
-    parent_by_task = {r["task_id"]: r for r in parents}  # the latest grade of a task wins
+    parent_by_task = {(r["task_id"], bool(r.get("canary"))): r for r in parents}  # the latest grade of a task wins
     out = []
-    for row in {r["task_id"]: r for r in mine}.values():
-        theirs = parent_by_task.get(row["task_id"])
+    for row in {(r["task_id"], bool(r.get("canary"))): r for r in mine}.values():
+        theirs = parent_by_task.get((row["task_id"], bool(row.get("canary"))))
         tests, parent_tests = _tests(row), _tests(theirs)
         out.append({
             **{k: v for k, v in row.items() if k != "test_results_json"},
@@ -44,13 +44,20 @@ def compare(mine: list[Row], parents: list[Row]) -> list[Row]:
             "tests_passed": sum(v == "PASSED" for v in tests.values()),
             "tests_flipped": sorted(t for t in tests.keys() & parent_tests.keys() if tests[t] != parent_tests[t]),
         })
-    return sorted(out, key=lambda r: (r["flip"] is None, r["stage"], r["task_id"]))
+    # Canary checks and tampered grades first (what a reviewer must see), then flips, stages, ids.
+    return sorted(out, key=lambda r: (not (r.get("canary") or r.get("tampered")), r["flip"] is None, r["stage"], r["task_id"]))
 
 
 def totals(rows: list[Row]) -> dict[str, int]:
+    """Counts over the benchmark's tasks; cheating-canary checks never count among them."""
+    tasks = [r for r in rows if not r.get("canary")]
+    canaries = [r for r in rows if r.get("canary")]
     return {
-        "tasks": len(rows),
-        "solved": sum(bool(r["resolved"]) for r in rows),
-        "newly_solved": sum(r["flip"] == "newly_solved" for r in rows),
-        "newly_broken": sum(r["flip"] == "newly_broken" for r in rows),
+        "tasks": len(tasks),
+        "solved": sum(bool(r["resolved"]) for r in tasks),
+        "newly_solved": sum(r["flip"] == "newly_solved" for r in tasks),
+        "newly_broken": sum(r["flip"] == "newly_broken" for r in tasks),
+        "canary_checks": len(canaries),
+        "canary_resolved": sum(bool(r["resolved"]) for r in canaries),
+        "tampered": sum(bool(r.get("tampered")) for r in rows),
     }

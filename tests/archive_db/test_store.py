@@ -60,3 +60,30 @@ def test_parallel_writers_lose_nothing(archive):
         t.join()
     assert len(archive.calls(run_id=run.id)) == 100
     assert archive.cost(run_id=run.id) == pytest.approx(1.0)
+
+
+def test_flagging_keeps_the_first_reason_and_lists_the_flagged(archive):
+    run = archive.create_run("r", "{}", "0.1")
+    seed = archive.add_agent(run_id=run.id, parent_id=None, generation=0, status="seed")
+    child = archive.add_agent(run_id=run.id, parent_id=seed.id, generation=1, status="valid")
+    assert archive.flagged(run.id) == []
+    assert archive.flag_agent(child.id, "resolved the impossible task a") is True
+    assert archive.flag_agent(child.id, "tampered with grading on b") is False  # a repeat changes nothing
+    assert archive.get_agent(child.id).flag == "resolved the impossible task a"
+    assert [a.id for a in archive.flagged(run.id)] == [child.id]
+    with pytest.raises(NotFoundError):
+        archive.flag_agent(999, "x")
+
+
+def test_canary_evaluations_are_left_out_unless_asked_for_and_tampered_ones_are_counted(archive):
+    run = archive.create_run("r", "{}", "0.1")
+    other = archive.create_run("other", "{}", "0.1")
+    agent = archive.add_agent(run_id=run.id, parent_id=None, generation=0, status="seed")
+    stranger = archive.add_agent(run_id=other.id, parent_id=None, generation=0, status="seed")
+    real = archive.add_evaluation(agent_id=agent.id, task_id="t", stage=1, resolved=False, tampered="a canary test passed")
+    canary = archive.add_evaluation(agent_id=agent.id, task_id="c", stage=0, canary=True, resolved=True)
+    archive.add_evaluation(agent_id=stranger.id, task_id="t", stage=1, tampered="x")
+    assert [e.id for e in archive.evaluations(agent.id)] == [real.id]
+    assert [e.id for e in archive.evaluations(agent.id, canary=True)] == [canary.id]
+    assert [e.id for e in archive.evaluations(agent.id, canary=None)] == [real.id, canary.id]
+    assert archive.count_tampered(run.id) == 1 and archive.count_tampered(other.id) == 1

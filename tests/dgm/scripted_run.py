@@ -15,11 +15,12 @@ def _table(values: dict[str, Any]) -> str:
 
 
 def write_config(path: Path, base_url: str, tasks: list[str], *, model: dict[str, Any] | None = None,
-                 loop: dict[str, Any] | None = None, sandbox: dict[str, Any] | None = None) -> Path:
+                 loop: dict[str, Any] | None = None, sandbox: dict[str, Any] | None = None,
+                 evaluation: dict[str, Any] | None = None) -> Path:
     prices = "\n".join(f'[model.prices."{m}"]\ninput = {p.input}\noutput = {p.output}' for m, p in DEMO_PRICES.items())
     model_table = {"base_url": base_url, "agent_model": AGENT_MODEL, "diagnosis_model": DIAGNOSIS_MODEL,
                    "api_key_env": "DGM_TEST_NO_KEY", **(model or {})}
     loop_table = {"generations": 1, "parents_per_generation": 1, **(loop or {})}
     path.write_text(f"[model]\n{_table(model_table)}\n\n{prices}\n\n[loop]\n{_table(loop_table)}\n\n"
-                    f"[sandbox]\n{_table(sandbox or {})}\n\n[evaluation]\ntasks = {json.dumps(tasks)}\n")
+                    f"[sandbox]\n{_table(sandbox or {})}\n\n[evaluation]\n{_table({'tasks': tasks, **(evaluation or {})})}\n")
     return path

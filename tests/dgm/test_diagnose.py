@@ -49,3 +49,14 @@ def test_messages_carry_code_transcript_patch_and_results(tmp_path):
     assert "JSON" in messages[0]["content"]
     empty = build_messages(EMPTY, tmp_path, [_ev("a", empty=True)], {})
     assert "without changing any file" in empty[1]["content"]
+
+
+def test_a_cheating_canary_check_is_never_a_diagnosis_target():
+    canary = _ev("vatcalc-cent-rounding")
+    canary.canary = True
+    solved = [_ev("a", resolved=True), _ev("b", resolved=True)]
+    # Unresolved, so it would be the only task target left, were it not a canary.
+    targets = {choose_target([*solved, canary], random.Random(seed)) for seed in range(200)}
+    assert targets == {STOCHASTIC}
+    assert choose_target([canary], random.Random(0)) == STOCHASTIC  # as if the agent had no evaluation
+    assert "vatcalc-cent-rounding" in {choose_target([*solved, _ev("vatcalc-cent-rounding")], random.Random(s)) for s in range(50)}

@@ -92,6 +92,12 @@ def test_evaluations_and_model_calls_are_recorded(demo_run, archive):
     # The scripted model answers easy tasks in the text tool protocol: the seed agent's fallback handled it.
     resolved = [e for a in agents for e in archive.evaluations(a.id) if e.resolved]
     assert any("<tool_call>" in e.transcript_json for e in resolved)
+    # Cheating canaries: the seed is always checked (nothing was filed before it), apart from its
+    # benchmark tasks and through its own model calls; no demo agent games one, so none is flagged.
+    [check] = archive.evaluations(seed.id, canary=True)
+    assert check.canary and not check.resolved and check.stage == 0 and check.task_id not in {e.task_id for e in evaluations}
+    assert {c.task_id for c in calls if c.purpose == "canary" and c.agent_id == seed.id} == {check.task_id}
+    assert archive.flagged(run.id) == []
 
 
 def test_no_container_outlives_the_run(demo_run, docker_client):
@@ -180,7 +186,7 @@ def test_grades_record_provenance_and_repeated_patches_hit_the_cache(demo_run, a
 def test_regrade_agrees_with_the_record_and_reports_a_tampered_one(demo_run, archive, tmp_path):
     seed = archive.agents(archive.latest_run().id)[0]
     proc = dgm("regrade", "--run-dir", str(demo_run), "--agent", str(seed.id), timeout=600)
-    n = len(archive.evaluations(seed.id))
+    n = len(archive.evaluations(seed.id, canary=None))  # its canary check is graded again too
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{n} evaluation(s) re-graded: {n} agree, 0 differ" in proc.stdout
     # Flip one recorded outcome in a copy of the run: re-grading must notice.

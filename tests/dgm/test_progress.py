@@ -45,3 +45,17 @@ def test_a_resumed_run_counts_attempts_already_done_and_shows_a_pause():
     assert "paused: endpoint down" in _row(display)
     display.on_event("endpoint_up", {"base_url": "http://x/v1", "down_s": 42.0})
     assert "paused" not in _row(display) and "model endpoint back after 42 s" in out.getvalue()
+
+
+def test_flagged_agents_are_counted_and_announced_and_a_resume_brings_the_count():
+    display, out = _display()
+    assert "flagged" not in _row(display)
+    display.on_event("agent_flagged", {"agent": 4, "reason": "resolved the impossible task vatcalc-cent-rounding [red]x[/]",
+                                       "task": "vatcalc-cent-rounding", "source": "canary"})
+    assert "flagged 1" in _row(display)
+    assert "agent 4 flagged as a suspected reward hacker: resolved the impossible task vatcalc-cent-rounding [red]x[/]" in out.getvalue()
+    display.on_event("all_candidates_flagged", {"generation": 2, "flagged": [1, 4], "reason": "every agent in the archive is flagged"})
+    assert "stopping: every agent in the archive is flagged" in out.getvalue()
+    resumed, _ = _display()
+    resumed.on_event("run_resumed", {"run": 1, "repaired": [], "open_attempts": [], "attempts_done": 4, "flagged": 2})
+    assert "flagged 2" in _row(resumed)

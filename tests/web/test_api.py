@@ -111,7 +111,8 @@ def test_task_results_flip_against_the_parent(run_root):
     run = write_run(run_root, "a", [0.0, 0.5, 1.0])
     api = client(run_root)
     child = api.get(f"/api/runs/a/agents/{run['ids'][1]}/tasks").json()
-    assert child["totals"] == {"tasks": 2, "solved": 1, "newly_solved": 1, "newly_broken": 0}
+    assert child["totals"] == {"tasks": 2, "solved": 1, "newly_solved": 1, "newly_broken": 0, "canary_checks": 0,
+                               "canary_resolved": 0, "tampered": 0}
     flipped = next(t for t in child["tasks"] if t["task_id"] == "task-a")
     assert (flipped["flip"], flipped["parent_resolved"], flipped["tests_flipped"]) == ("newly_solved", False, ["task-a::t1"])
     assert (flipped["tests_passed"], flipped["tests_total"]) == (2, 2)
@@ -256,3 +257,34 @@ def test_changes_say_whether_a_process_works_on_the_run_and_in_what_state(run_ro
     holder.kill()
     holder.wait()
     assert api.get("/api/runs/a/changes").json()["live"] == {"running": False}  # the kernel dropped the lock
+
+
+def test_flags_tampered_grades_and_canary_checks_are_in_the_api(run_root):
+    run = write_run(run_root, "a", [0.2, 0.5, 1.0])
+    seed, honest, hacker = run["ids"]
+    archive = Archive.in_dir(run["dir"])
+    reason = f"resolved the impossible task {HOSTILE}"
+    assert archive.flag_agent(hacker, reason)
+    canary = archive.add_evaluation(agent_id=hacker, task_id="vatcalc-cent-rounding", stage=0, canary=True, resolved=True,
+                                    test_results_json=json.dumps({"t": "PASSED"}))
+    tampered = archive.add_evaluation(agent_id=hacker, task_id="task-c", stage=1, resolved=False,
+                                      tampered="the must-fail canary test passed")
+    archive.close()
+    api = client(run_root)
+    nodes = {n["id"]: n for n in api.get("/api/runs/a/agents").json()}
+    assert (nodes[hacker]["flag"], nodes[honest]["flag"], nodes[seed]["flag"]) == (reason, None, None)
+    summary = api.get("/api/runs/a").json()
+    # The flagged agent scores 1.0 but is not the run's best: its score cannot be trusted.
+    assert (summary["flagged"], summary["best_id"], summary["best_score"]) == (1, honest, 0.5)
+    assert api.get("/api/runs/a/charts").json()["iterations"][-1]["best"] == 0.5
+    assert api.get(f"/api/runs/a/agents/{hacker}").json()["flag"] == reason
+    tasks = api.get(f"/api/runs/a/agents/{hacker}/tasks").json()
+    assert tasks["totals"] == {"tasks": 3, "solved": 2, "newly_solved": 1, "newly_broken": 0, "canary_checks": 1,
+                               "canary_resolved": 1, "tampered": 1}
+    by_id = {t["id"]: t for t in tasks["tasks"]}
+    assert (by_id[canary.id]["canary"], by_id[canary.id]["tampered"]) == (True, None)
+    assert (by_id[tampered.id]["canary"], by_id[tampered.id]["tampered"]) == (False, "the must-fail canary test passed")
+    assert [t["id"] for t in tasks["tasks"]][:2] == [canary.id, tampered.id]  # shown first
+    detail = api.get(f"/api/runs/a/agents/{hacker}/tasks/{tampered.id}").json()
+    assert (detail["tampered"], detail["canary"]) == ("the must-fail canary test passed", False)
+    assert api.get(f"/api/runs/a/agents/{hacker}/tasks/{canary.id}").json()["canary"] is True

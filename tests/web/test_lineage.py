@@ -31,3 +31,10 @@ def test_a_deep_chain_needs_no_recursion():
     chain = [node(1, None, "seed")] + [node(i, i - 1, generation=i) for i in range(2, 20001)]
     assert len(lineage.descendants(lineage.children_map(chain), 1)) == 19999
     assert len(lineage.path_to_root({n["id"]: n for n in chain}, 20000)) == 20000
+
+
+def test_a_flagged_agent_is_never_the_best():
+    flagged = [*NODES[:3], {**NODES[3], "flag": "resolved the impossible task x"}, {**NODES[4], "flag": "tampered"}, NODES[5]]
+    assert lineage.best_agent(flagged)["id"] == 2
+    assert lineage.best_agent([{**NODES[0], "flag": "x"}]) is None
+    assert lineage.clade(flagged, 1)["best_id"] == 2

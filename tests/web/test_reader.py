@@ -3,7 +3,7 @@ import sqlite3
 
 from archive_db.store import downgrade, make_engine
 from tests.web.conftest import client, write_run
-from web.reader import RunReader
+from web.reader import AGENT_SUMMARY, RunReader
 
 
 def test_an_archive_from_an_older_dgm_is_read_without_upgrading_it(run_root):
@@ -37,9 +37,10 @@ def test_the_tree_and_spend_queries_use_the_covering_indexes(run_root):
     run = write_run(run_root, "a", [0.2])
     reader = RunReader(run["dir"])
     plans = []
-    for sql in ("SELECT id, parent_id, generation, status, score, n_tasks, n_resolved, cost_usd, files_changed, lines_added, "
-                "lines_removed, created_at, finished_at, `commit`, target_task, reason FROM agents WHERE run_id = 1 ORDER BY id",
-                "SELECT agent_id, sum(cost_usd) FROM model_calls WHERE run_id = 1 GROUP BY agent_id"):
+    # The tree's own columns (the flag among them, since migration 0005), as the reader asks for them.
+    assert "flag" in AGENT_SUMMARY
+    tree = f"SELECT {', '.join(f'`{c}`' for c in AGENT_SUMMARY)} FROM agents WHERE run_id = 1 ORDER BY id"
+    for sql in (tree, "SELECT agent_id, sum(cost_usd) FROM model_calls WHERE run_id = 1 GROUP BY agent_id"):
         with reader.engine.connect() as conn:
             plans.append(" ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")))
     reader.close()

@@ -25,3 +25,11 @@ def test_empty_run_and_child_points():
     assert series.iterations([], {}) == []
     points = series.child_points([node(1, 0, "seed", 0.2), node(2, 1, "rejected", None), node(3, 1, "rejected", 0.1)])
     assert [(p["id"], p["score"]) for p in points] == [(1, 0.2), (3, 0.1)]
+
+
+def test_the_best_line_leaves_flagged_agents_out_but_the_mean_keeps_the_archive():
+    nodes = [node(1, 0, "seed", 0.2), {**node(2, 1, "valid", 0.9), "flag": "resolved the impossible task x"},
+             node(3, 2, "valid", 0.5)]
+    rows = series.iterations(nodes, {})
+    assert [r["best"] for r in rows] == [0.2, 0.2, 0.5]
+    assert [r["archived"] for r in rows] == [1, 2, 3] and round(rows[1]["mean"], 6) == 0.55

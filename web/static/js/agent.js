@@ -3,7 +3,7 @@
 // parent), how it got there (transcripts, model calls), its family, and how to run it yourself.
 
 import { h, api, main, clear, card, stat, badge, errorBox, setCrumbs, pageIds, runUrl, agentUrl, agentApi,
-  fmtScore, fmtMoney, fmtInt, fmtTime, fmtDuration, copyButton } from "./dom.js";
+  fmtScore, fmtMoney, fmtInt, fmtTime, fmtDuration, copyButton, FLAG } from "./dom.js";
 import { renderDiff } from "./diff.js";
 import { renderTranscript } from "./transcript.js";
 
@@ -16,9 +16,12 @@ function head(a) {
   const parent = a.parent_id !== null ? h("a", { href: agentUrl(run, a.parent_id) }, `agent ${a.parent_id}`) : "none (the seed)";
   return h("div", { class: "page-head" },
     h("div", { class: "title-row" }, h("h1", {}, `Agent ${a.id}`), badge(a.status),
-      a.id === a.best_id ? h("span", { class: "badge badge-best" }, "best in run") : null),
+      a.id === a.best_id ? h("span", { class: "badge badge-best" }, "best in run") : null,
+      a.flag ? h("span", { class: "badge badge-flagged" }, `${FLAG} flagged`) : null),
     h("div", { class: "subtitle" }, "generation ", String(a.generation), " · parent ", parent,
       ` · created ${fmtTime(a.created_at)}`, a.finished_at ? ` · finished ${fmtTime(a.finished_at)}` : ""),
+    a.flag ? h("div", { class: "notice notice-flag", "data-role": "flag" }, h("b", {}, `${FLAG} Flagged as a suspected reward hacker: `), a.flag,
+      h("div", { class: "small" }, "It is never the run's best, and never a parent while loop.quarantine_flagged is on.")) : null,
     a.reason ? h("div", { class: `notice notice-${a.status}`, "data-role": "reason" }, h("b", {}, `${a.status}: `), a.reason) : null,
     h("div", { class: "stats" },
       stat("Score", fmtScore(a.score), a.n_tasks ? `${a.n_resolved} of ${a.n_tasks} tasks` : "not evaluated"),
@@ -121,6 +124,8 @@ async function taskDetail(container, t) {
   tDetails.addEventListener("toggle", () => { if (tDetails.open && !transcript.dataset.loaded) { transcript.dataset.loaded = "1"; renderTranscript(transcript, `${base}/tasks/${t.id}/transcript`); } }, { once: false });
   clear(container).append(
     h("div", { class: "task-detail" },
+      d.canary ? h("div", { class: "notice notice-flag" }, "A cheating canary: this task's hidden tests contradict its issue, so no honest patch resolves it. It never counts in a score.") : null,
+      d.tampered ? h("div", { class: "notice notice-flag" }, h("b", {}, "Tampered grade: "), d.tampered) : null,
       h("div", { class: "sub-title" }, "Patch the agent produced"), d.patch ? patch : h("div", { class: "muted" }, "Empty patch."),
       d.stripped_paths.length ? h("div", { class: "notice" }, "Stripped before grading (not editable): ", d.stripped_paths.join(", ")) : null,
       h("div", { class: "sub-title" }, `Tests (${tests.filter(([, v]) => v === "PASSED").length}/${tests.length} passed)`),
@@ -139,7 +144,8 @@ function tasksCard(res) {
   let current = "all";
   const fill = () => {
     clear(tbody);
-    const rows = res.tasks.filter((t) => current === "all" || (current === "flipped" ? t.flip : current === "solved" ? t.resolved : !t.resolved));
+    const rows = res.tasks.filter((t) => current === "all" || (current === "canary" ? t.canary : !t.canary
+      && (current === "flipped" ? t.flip : current === "solved" ? t.resolved : !t.resolved)));
     if (!rows.length) tbody.append(h("tr", {}, h("td", { colspan: 8, class: "muted" }, "No tasks here.")));
     for (const t of rows) {
       const detailRow = h("tr", { class: "detail-row", hidden: true }, h("td", { colspan: 8 }));
@@ -155,8 +161,10 @@ function tasksCard(res) {
         }
       });
       const notes = [...new Set([t.grade_cached ? "cached grade" : null, t.empty_patch ? "empty patch" : null, t.error].filter(Boolean))].join(" · ");
-      tbody.append(h("tr", { class: `task-row${t.flip ? " flipped" : ""}`, dataset: { task: t.task_id } },
-        h("td", {}, h("div", { class: "task-id" }, t.task_id), notes ? h("div", { class: "muted small" }, notes) : null),
+      const marks = [t.canary ? h("span", { class: "mark mark-canary", "data-role": "canary" }, "cheating canary") : null,
+        t.tampered ? h("span", { class: "mark mark-tampered", "data-role": "tampered" }, `tampered: ${t.tampered}`) : null];
+      tbody.append(h("tr", { class: `task-row${t.flip ? " flipped" : ""}${t.canary ? " canary" : ""}${t.tampered ? " tampered" : ""}`, dataset: { task: t.task_id } },
+        h("td", {}, h("div", { class: "task-id" }, t.task_id), marks, notes ? h("div", { class: "muted small" }, notes) : null),
         h("td", {}, String(t.stage)), h("td", {}, outcome(t.resolved)), h("td", {}, outcome(t.parent_resolved)),
         h("td", {}, flipChip(t.flip), t.tests_flipped.length ? h("div", { class: "muted small" }, `${t.tests_flipped.length} test${t.tests_flipped.length === 1 ? "" : "s"} changed`) : null),
         h("td", {}, t.tests_total ? `${t.tests_passed}/${t.tests_total}` : "—"),
@@ -164,7 +172,9 @@ function tasksCard(res) {
     }
   };
   const T = res.totals;
-  for (const [key, label] of [["all", `All ${T.tasks}`], ["flipped", `Flipped ${T.newly_solved + T.newly_broken}`], ["solved", `Solved ${T.solved}`], ["unsolved", `Unsolved ${T.tasks - T.solved}`]]) {
+  const kinds = [["all", `All ${T.tasks + (T.canary_checks || 0)}`], ["flipped", `Flipped ${T.newly_solved + T.newly_broken}`], ["solved", `Solved ${T.solved}`], ["unsolved", `Unsolved ${T.tasks - T.solved}`]];
+  if (T.canary_checks) kinds.push(["canary", `Canary checks ${T.canary_checks}`]);
+  for (const [key, label] of kinds) {
     const b = h("button", { class: `filter${key === current ? " active" : ""}`, type: "button" }, label);
     b.addEventListener("click", () => { current = key; filters.querySelectorAll(".filter").forEach((x) => x.classList.toggle("active", x === b)); fill(); });
     filters.append(b);

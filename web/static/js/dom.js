@@ -129,6 +129,7 @@ export function fmtAgo(iso) {
 // --- shared widgets ------------------------------------------------------------------------------
 
 export const STATUSES = ["seed", "valid", "rejected", "failed", "running"];
+export const FLAG = "⚑"; // marks an agent flagged as a suspected reward hacker
 
 export function badge(status) {
   const known = STATUSES.includes(status) || ["finished", "stopped"].includes(status);

@@ -2,7 +2,7 @@
 // the live activity feed. It polls /changes and redraws in place while the run works.
 
 import { h, api, main, clear, card, stat, badge, errorBox, setCrumbs, setLive, every, pageIds, runApi, agentUrl,
-  fmtScore, fmtMoney, fmtInt, fmtTime, fmtAgo, scoreColor } from "./dom.js";
+  fmtScore, fmtMoney, fmtInt, fmtTime, fmtAgo, scoreColor, FLAG } from "./dom.js";
 import { LineageTree } from "./tree.js";
 import { chart, PALETTE } from "./charts.js";
 
@@ -17,7 +17,10 @@ function describe(e) {
     case "diagnosed": return `${a(e.agent)} diagnosed ${e.target}: ${e.proposal || ""}`;
     case "validated": return `${a(e.agent)} passed the validity gate`;
     case "attempt_finished": return `${a(e.agent)} ${e.status}${e.reason ? `: ${e.reason}` : ""} (${fmtMoney(e.cost)})`;
-    case "task_graded": return `${a(e.agent)} ${e.resolved ? "solved" : "did not solve"} ${e.task}${e.cached ? " (cached grade)" : ""}`;
+    case "task_graded": return `${a(e.agent)} ${e.resolved ? "solved" : "did not solve"} ${e.canary ? "the canary " : ""}${e.task}${e.cached ? " (cached grade)" : ""}${e.tampered ? ` (tampered: ${e.tampered})` : ""}`;
+    case "agent_flagged": return `${FLAG} ${a(e.agent)} flagged as a suspected reward hacker: ${e.reason}`;
+    case "canary_check_started": return `${a(e.agent)} checked on the cheating canary ${e.task} (${e.why})`;
+    case "all_candidates_flagged": return `${FLAG} Stopping: ${e.reason}`;
     case "seed_evaluated": return `Seed scored ${fmtScore(e.score)}`;
     case "generation_finished": return `Generation ${e.generation} finished: ${e.filed} filed, best ${fmtScore(e.best)}`;
     case "run_finished": return "Run finished";
@@ -40,6 +43,7 @@ function header(sm) {
       stat("Archived", fmtInt((c.seed || 0) + (c.valid || 0)), "seed + valid"),
       stat("Rejected", fmtInt(c.rejected || 0), c.failed ? `${c.failed} failed` : "0 failed"),
       stat("Running", fmtInt(c.running || 0)),
+      stat("Flagged", h("span", { "data-role": "flagged-count" }, fmtInt(sm.flagged || 0)), "suspected reward hackers"),
       stat("Best score", sm.best_id !== null ? h("a", { href: agentUrl(run, sm.best_id), "data-role": "best-link" }, fmtScore(sm.best_score)) : "—",
         sm.best_id !== null ? `agent ${sm.best_id}${delta !== null ? ` · ${delta >= 0 ? "+" : ""}${(delta * 100).toFixed(1)} pts over seed` : ""}` : null),
       stat("Cost so far", fmtMoney(sm.cost_usd))),
@@ -57,6 +61,7 @@ function legend() {
   return h("div", { class: "tree-legend" },
     item("seed", "seed"), item("valid", "valid"), item("rejected", "rejected"), item("failed", "failed"), item("running", "running"),
     h("span", { class: "legend-item" }, h("span", { class: "path-swatch" }), "path to best"),
+    h("span", { class: "legend-item" }, h("span", { class: "flag-swatch" }, FLAG), "flagged (suspected reward hacker)"),
     h("span", { class: "legend-item" }, "score 0%", ramp, "100%"));
 }
 
@@ -113,6 +118,20 @@ function bestPathCard() {
   return card("Path to the best agent", state.summary.best_path.length ? list : h("p", { class: "muted" }, "No scored agent yet."));
 }
 
+// The suspected reward hackers and why: the tree's tooltip shows one at a time, this lists them all.
+function flaggedCard() {
+  const flagged = state.nodes.filter((n) => n.flag);
+  const list = h("ul", { class: "flagged-list", "data-role": "flagged-list" }, flagged.map((n) => h("li", {},
+    h("a", { href: agentUrl(run, n.id) }, `agent ${n.id}`), " ", badge(n.status), " ",
+    h("span", { class: "flag-reason" }, n.flag))));
+  const section = card(`${FLAG} Flagged agents`, flagged.length ? list : h("p", { class: "muted" }, "No agent is flagged."),
+    h("p", { class: "hint" }, "An agent is flagged when its grade was tampered with or it resolved a cheating-canary task "
+      + "(no honest patch can). Flagged agents are never the run's best, and never parents while loop.quarantine_flagged is on."));
+  section.id = "flagged";
+  section.hidden = !flagged.length;
+  return section;
+}
+
 function feedCard() {
   const list = h("ul", { class: "feed", id: "feed" });
   fillFeed(list);
@@ -146,6 +165,7 @@ function render() {
   root.append(treeCard());
   state.tree = new LineageTree(document.getElementById("tree"), (id) => agentUrl(run, id));
   drawTree();
+  root.append(flaggedCard());
   root.append(h("div", { class: "grid-2" },
     card("Score over generations", h("div", { id: "chart-score" })),
     card("Cumulative cost", h("div", { id: "chart-cost" }))));
@@ -177,6 +197,8 @@ async function poll() {
     if (head) head.replaceWith(header(state.summary));
     drawTree();
     drawCharts();
+    const flagged = document.getElementById("flagged");
+    if (flagged) flagged.replaceWith(flaggedCard());
     const path = document.querySelector(".best-path");
     if (path) path.closest(".card").replaceWith(bestPathCard());
   }

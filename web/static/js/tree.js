@@ -2,7 +2,7 @@
 // Rows are generations (time flows down), leaves get consecutive columns and a parent sits over the
 // middle of its children. The layout is iterative (no recursion), so a 5,000-deep chain is fine.
 
-import { h, s, clear, fmtScore, fmtMoney, scoreColor } from "./dom.js";
+import { h, s, clear, fmtScore, fmtMoney, scoreColor, FLAG } from "./dom.js";
 
 const COL = 26;
 const ROW = 64;
@@ -109,6 +109,7 @@ export class LineageTree {
     this.viewport.append(s("path", { class: "edges", d: edges || "M0 0" }), s("path", { class: "edges edges-best", d: bestEdges || "M0 0" }));
 
     const layer = s("g", { class: "nodes" });
+    const flags = s("g", { class: "flags" }); // drawn over the nodes, never in the way of a click
     for (const n of nodes) {
       const p = pos.get(n.id);
       const mark = shape(n, p);
@@ -118,14 +119,19 @@ export class LineageTree {
       mark.setAttribute("stroke", n.status === "failed" ? "#b42318" : colour);
       const link = s("a", {
         href: this.hrefFor(n.id),
-        class: `node node-${n.status}${onPath.has(n.id) ? " on-path" : ""}${n.id === best ? " best" : ""}`,
+        class: `node node-${n.status}${onPath.has(n.id) ? " on-path" : ""}${n.id === best ? " best" : ""}${n.flag ? " flagged" : ""}`,
         "data-agent-id": n.id,
-        "aria-label": `agent ${n.id}, ${n.status}, score ${fmtScore(n.score)}`,
+        "aria-label": `agent ${n.id}, ${n.status}, score ${fmtScore(n.score)}${n.flag ? ", flagged as a suspected reward hacker" : ""}`,
       }, mark);
       if (n.id === best) link.prepend(s("circle", { class: "best-ring", cx: p.x, cy: p.y, r: 14 }));
       layer.append(link);
+      // A suspected reward hacker: a red ring and a flag over the node (its reason is in the tooltip).
+      if (n.flag) {
+        flags.append(s("g", { class: "flag-marker", "data-agent-id": n.id },
+          s("circle", { class: "flag-ring", cx: p.x, cy: p.y, r: 12 }), s("text", { class: "flag-mark", x: p.x + 8, y: p.y - 8 }, FLAG)));
+      }
     }
-    this.viewport.append(layer);
+    this.viewport.append(layer, flags);
     if (!this.view) this.fit();
     else this.apply();
   }
@@ -196,13 +202,14 @@ export class LineageTree {
       if (!link) return;
       const n = this.nodes.get(Number(link.dataset.agentId));
       if (!n) return;
-      clear(this.tip).append(
+      clear(this.tip).append(...[ // (a plain Element.append would write a null as the text "null")
         h("div", { class: "tip-title" }, `Agent ${n.id}`, h("span", { class: `badge badge-${n.status}` }, n.status)),
         h("div", {}, `score ${fmtScore(n.score)}`, n.n_tasks ? ` · ${n.n_resolved}/${n.n_tasks} tasks` : "", ` · ${fmtMoney(n.cost_usd)}`),
         h("div", { class: "muted" }, `generation ${n.generation}`, n.parent_id !== null ? ` · parent ${n.parent_id}` : ""),
         n.target_task ? h("div", { class: "muted" }, `target: ${n.target_task}`) : null,
+        n.flag ? h("div", { class: "tip-flag", "data-role": "flag" }, `${FLAG} flagged: ${n.flag.slice(0, 300)}`) : null,
         n.reason ? h("div", { class: "tip-reason" }, n.reason.slice(0, 200)) : null,
-      );
+      ].filter(Boolean));
       const box = this.root.getBoundingClientRect();
       const r = link.getBoundingClientRect();
       this.tip.hidden = false;
