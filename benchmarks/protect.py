@@ -28,8 +28,9 @@ from unidiff.errors import UnidiffParseError
 
 from benchmarks.task import Task
 
-# Any runner: bytecode a test module could be loaded from instead of its source, and version control.
-COMMON_DIRS = {".git", "__pycache__"}
+# Any runner: bytecode a test module could be loaded from instead of its source, version control, and
+# stored snapshots (jest and syrupy compare output with them: they are expected values).
+COMMON_DIRS = {".git", "__pycache__", "__snapshots__"}
 COMMON_NAMES = {"*.pyc", "*.pyo", ".gitmodules"}
 
 # Per runner: file-name patterns (matched on the last path component) and directory names (any
@@ -43,7 +44,7 @@ RUNNER_NAMES: dict[str, set[str]] = {
         # test modules
         "test_*.py", "*_test.py", "tests.py",
     },
-    "go": {"*_test.go", "go.mod", "go.sum", "go.work", "go.work.sum"},
+    "go": {"*_test.go", "go.mod", "go.sum", "go.work", "go.work.sum", "*.golden"},
     "cargo": {"Cargo.toml", "Cargo.lock", "build.rs", "rust-toolchain", "rust-toolchain.toml"},
     "jest": {"package.json", "package-lock.json", "yarn.lock", ".npmrc", ".yarnrc", "jest.config.*",
              "babel.config.*", ".babelrc", ".babelrc.*", "tsconfig.json", "*.test.*", "*.spec.*"},
@@ -54,7 +55,7 @@ RUNNER_NAMES: dict[str, set[str]] = {
 RUNNER_DIRS: dict[str, set[str]] = {
     "pytest": {"tests", "_pytest", "*.dist-info", "*.egg-info"},
     "go": {"vendor", "testdata"},
-    "cargo": {".cargo", "tests", "benches"},
+    "cargo": {".cargo", "tests", "benches", "snapshots"},  # insta keeps its snapshots in snapshots/
     "jest": {"node_modules", "__mocks__", "__tests__"},
     "junit": {"META-INF", "gradle", "test"},  # src/test/... holds the tests
     "catch2": {"test", "cmake"},

@@ -81,6 +81,7 @@ def test_listed_rule_needs_every_listed_test_and_all_rule_needs_every_reported_t
     ("jest", "__mocks__/fs.js"), ("jest", "node_modules/jest/index.js"), ("junit", "src/test/java/ATest.java"),
     ("junit", "src/main/resources/META-INF/services/x"), ("junit", "junit-platform.properties"),
     ("catch2", "CMakeLists.txt"), ("catch2", "cmake/x.cmake"), ("catch2", "x_test.cpp"), ("catch2", "test/catch.hpp"),
+    ("jest", "src/__snapshots__/x.test.js.snap"), ("pytest", "pkg/__snapshots__/test_x.ambr"), ("go", "out.golden"),
 ])
 def test_files_a_runner_reads_before_the_code_under_test_are_protected(runner, path):
     assert is_runner_file(runner, path)
