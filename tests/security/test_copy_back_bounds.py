@@ -28,21 +28,6 @@ WIDE = ("import os\nfor d in range(150):\n    os.mkdir(f'/repo/d{d}')\n"
 BIG = "head -c 300M /dev/zero > /repo/big.bin"
 
 
-@pytest.fixture()
-def limited(docker_client, sandbox_config):
-    """``limited(disk="512m", ...)``: a DockerSandbox with those config fields; closed after."""
-    boxes: list[DockerSandbox] = []
-
-    def make(**config) -> DockerSandbox:
-        box = DockerSandbox(docker_client, sandbox_config.model_copy(update=config), labels={"dgm.test": "1"})
-        boxes.append(box)
-        return box
-
-    yield make
-    for box in boxes:
-        box.close()
-
-
 def _runtime(tmp_path: Path, box: DockerSandbox, tasks=()) -> Runtime:
     """A Runtime of real parts: an archive, the sandbox, a model client that is never called."""
     config = RunConfig(run_dir=tmp_path / "run", sandbox=box.config, model=ModelConfig(base_url="http://127.0.0.1:9/v1"))
@@ -57,8 +42,8 @@ def _runtime(tmp_path: Path, box: DockerSandbox, tasks=()) -> Runtime:
     (["python3", "-c", WIDE], "the output has more than 50,000 files (sandbox.max_output_files)"),
     (["bash", "-c", BIG], "the output is larger than 200.0 MiB (sandbox.max_output_bytes)"),
 ], ids=["1500-levels", "150000-files", "300-MB"])
-def test_an_unbounded_tree_is_refused_with_its_reason_and_leaves_nothing(limited, tmp_path, command, reason):
-    box = limited(disk="2g")
+def test_an_unbounded_tree_is_refused_with_its_reason_and_leaves_nothing(make_sandbox, tmp_path, command, reason):
+    box = make_sandbox(disk="2g")
     rt = _runtime(tmp_path, box)
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -88,9 +73,9 @@ def _agent(tmp_path: Path, lines: int) -> Path:
     return code
 
 
-def test_a_181_mb_patch_is_recorded_as_an_error_and_never_graded(limited, tmp_path):
+def test_a_181_mb_patch_is_recorded_as_an_error_and_never_graded(make_sandbox, tmp_path):
     task = load_suite("builtin")[0]
-    box = limited(disk="512m")
+    box = make_sandbox(disk="512m")
     rt = _runtime(tmp_path, box, [task])
     agent = rt.archive.add_agent(run_id=rt.run_id, generation=0, status="running")
     evaluation = evaluate_task(rt, agent.id, _agent(tmp_path, 1_810_000), task, 1)  # 181 MB of text
@@ -101,8 +86,8 @@ def test_a_181_mb_patch_is_recorded_as_an_error_and_never_graded(limited, tmp_pa
     rt.archive.close()
 
 
-def test_a_self_edit_past_the_patch_limit_is_rejected_with_the_reason(limited, tmp_path):
-    box = limited(disk="512m")
+def test_a_self_edit_past_the_patch_limit_is_rejected_with_the_reason(make_sandbox, tmp_path):
+    box = make_sandbox(disk="512m")
     rt = _runtime(tmp_path, box)
     parent = rt.archive.add_agent(run_id=rt.run_id, generation=0, status="seed")
     child = rt.archive.add_agent(run_id=rt.run_id, parent_id=parent.id, generation=1, status="running")
@@ -116,9 +101,9 @@ def test_a_self_edit_past_the_patch_limit_is_rejected_with_the_reason(limited, t
     rt.archive.close()
 
 
-def test_a_case_label_does_not_outlive_its_refused_run(limited, docker_client, tmp_path):
+def test_a_case_label_does_not_outlive_its_refused_run(make_sandbox, docker_client, tmp_path):
     # The refusal closes the half-read stream at once: the removal that follows does not hang.
-    box = limited(disk="512m", max_output_bytes=1024 * 1024)
+    box = make_sandbox(disk="512m", max_output_bytes=1024 * 1024)
     case = uuid.uuid4().hex
     empty = tmp_path / "empty"
     empty.mkdir()

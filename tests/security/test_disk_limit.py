@@ -46,21 +46,6 @@ print("finished writing", flush=True)
 '''
 
 
-@pytest.fixture()
-def limited(docker_client, sandbox_config):
-    """``limited(disk="256m", ...)``: a DockerSandbox with those config fields; closed after."""
-    boxes: list[DockerSandbox] = []
-
-    def make(**config) -> DockerSandbox:
-        box = DockerSandbox(docker_client, sandbox_config.model_copy(update=config), labels={"dgm.test": "1"})
-        boxes.append(box)
-        return box
-
-    yield make
-    for box in boxes:
-        box.close()
-
-
 def _leftovers(client, case: str) -> list:
     return client.containers.list(all=True, filters={"label": f"dgm.case={case}"})
 
@@ -79,8 +64,8 @@ def _assert_stopped_at_the_limit(result: RunResult, box: DockerSandbox) -> None:
     assert result.disk_used is not None and limit < result.disk_used <= limit + DISK_SLACK, result.disk_used / MiB
 
 
-def test_fast_parallel_writers_are_killed_at_the_limit_with_the_reason(limited, docker_client, tmp_path):
-    box = limited(disk="256m")
+def test_fast_parallel_writers_are_killed_at_the_limit_with_the_reason(make_sandbox, docker_client, tmp_path):
+    box = make_sandbox(disk="256m")
     case = uuid.uuid4().hex
     out = tmp_path / "out"
     start = time.monotonic()
@@ -97,8 +82,8 @@ def test_fast_parallel_writers_are_killed_at_the_limit_with_the_reason(limited, 
     assert _leftovers(docker_client, case) == []
 
 
-def test_limits_inside_the_container_and_a_run_below_the_limit_is_untouched(limited, tmp_path):
-    box = limited(disk="256m", max_open_files=1000)
+def test_limits_inside_the_container_and_a_run_below_the_limit_is_untouched(make_sandbox, tmp_path):
+    box = make_sandbox(disk="256m", max_open_files=1000)
     script = ("ulimit -f; ulimit -n; ulimit -c; "
               "truncate -s 300M /tmp/too-big; echo truncate=$?; "  # one file past the limit: SIGXFSZ
               "head -c 150M /dev/zero > /repo/fine.bin && echo wrote-fine")
@@ -122,8 +107,8 @@ print("made sparse files", flush=True)
 '''
 
 
-def test_a_50_gib_sparse_tree_is_refused_quickly_and_a_run_beside_it_is_unaffected(limited, docker_client, tmp_path):
-    box = limited(disk="256m")
+def test_a_50_gib_sparse_tree_is_refused_quickly_and_a_run_beside_it_is_unaffected(make_sandbox, docker_client, tmp_path):
+    box = make_sandbox(disk="256m")
     sync = _empty(tmp_path, "sync")
     sync.chmod(0o777)
     beside: dict[str, object] = {}
@@ -180,10 +165,10 @@ time.sleep(120)
 
 
 @pytest.mark.parametrize("program", [FOLDERS, HELD], ids=["empty-folders", "deleted-but-open"])
-def test_what_the_layer_size_does_not_show_counts_too(limited, program):
+def test_what_the_layer_size_does_not_show_counts_too(make_sandbox, program):
     # Empty folders and files are 0 bytes to the engine's SizeRw but use blocks and inodes of the
     # host's disk; a deleted file held open is in no layer at all but still on the disk.
-    box = limited(disk="64m")
+    box = make_sandbox(disk="64m")
     start = time.monotonic()
     result = box.run(["python3", "-c", program], timeout_s=120)
     assert time.monotonic() - start < 60 and not result.timed_out
@@ -218,11 +203,11 @@ print("reserved everything", flush=True)
 
 
 @pytest.mark.skipif(__import__("platform").machine() != "x86_64", reason="the probe uses x86_64 syscall numbers")
-def test_reserving_disk_without_writing_it_is_refused(limited, tmp_path: Path) -> None:
+def test_reserving_disk_without_writing_it_is_refused(make_sandbox, tmp_path: Path) -> None:
     # fallocate(2) reserved 77 GB of the host's disk in 0.26 s, before any watch could look. The
     # sandbox's seccomp filter refuses it (and io_uring, which could do the same), so glibc writes
     # the blocks instead, and the disk watch stops the container at its limit.
-    box = limited(disk="256m")
+    box = make_sandbox(disk="256m")
     result = box.run(["python3", "-c", RESERVER], inputs={"/repo": _empty(tmp_path, "repo")}, timeout_s=60)
     assert "fallocate: Operation not supported" in result.output
     assert "fallocate keep-size: Operation not supported" in result.output
