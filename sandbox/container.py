@@ -141,7 +141,8 @@ class DockerSandbox:
                 container.put_archive("/", data)
             container.start()
             meter = layer_meter(self.client, container)
-            watch = DiskWatch(self.config.disk_bytes, meter, lambda: stop_for_disk(container, meter)).start()
+            watch = DiskWatch(self.config.disk_bytes, meter, lambda: stop_for_disk(container, meter),
+                              freeze=container.pause, thaw=container.unpause).start()
             timed_out, exit_code = wait_or_kill(container, timeout_s)
             watch.stop()
             output = container.logs(stdout=True, stderr=True, tail=5000)[-MAX_LOG_BYTES:].decode("utf-8", "replace")
