@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from archive_db.compressed import CompressedText
-
 
 # The lineage tree's columns, in a covering index: a scan of them never touches the long texts
 # (diagnosis, transcript) stored before them in each row. Migration 0003 creates it; 0005 adds flag.
@@ -18,8 +17,12 @@ AGENT_TREE_COLUMNS = ("run_id", "id", "parent_id", "generation", "status", "scor
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
+
+# Compressed texts and the columns that hold their lengths (kept by the models' validators, and by
+# Archive._update, which writes without loading the row).
+MEASURED = {"patch": "patch_chars", "transcript_json": "transcript_chars"}
 
 class Base(DeclarativeBase):
     pass
@@ -72,7 +75,7 @@ class Agent(Base):
 
     @validates("transcript_json")
     def _measure(self, key: str, value: str | None) -> str | None:
-        self.transcript_chars = len(value or "")
+        setattr(self, MEASURED[key], len(value or ""))
         return value
 
 
@@ -112,7 +115,7 @@ class Evaluation(Base):
 
     @validates("patch", "transcript_json")
     def _measure(self, key: str, value: str | None) -> str | None:
-        setattr(self, "patch_chars" if key == "patch" else "transcript_chars", len(value or ""))
+        setattr(self, MEASURED[key], len(value or ""))
         return value
 
 

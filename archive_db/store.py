@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.orm import sessionmaker
 
-from archive_db.schema import Agent, Base, Evaluation, ModelCall, Run, utcnow
-from dgm.errors import NotFoundError
+from archive_db.schema import MEASURED, Agent, Base, Evaluation, ModelCall, Run, utcnow
+from kernel.errors import NotFoundError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T", bound=Base)
@@ -68,7 +69,7 @@ class Archive:
         self._write_lock = threading.Lock()
 
     @classmethod
-    def in_dir(cls, run_dir: Path) -> "Archive":
+    def in_dir(cls, run_dir: Path) -> Archive:
         return cls(f"sqlite:///{(Path(run_dir) / 'archive.sqlite').resolve()}")
 
     def close(self) -> None:
@@ -81,14 +82,20 @@ class Archive:
         return row
 
     def _update(self, model: type[Base], row_id: int, fields: dict[str, Any]) -> None:
+        # One UPDATE statement: loading the row first read its long compressed texts for nothing.
+        columns = model.__mapper__.column_attrs.keys()
+        for key in fields:
+            if key not in columns:
+                raise AttributeError(f"{model.__name__} has no column {key}")
+        fields = {**fields, **{MEASURED[k]: len(v or "") for k, v in fields.items() if k in MEASURED and MEASURED[k] in columns}}
         with self._write_lock, self._sessions.begin() as s:
-            row = s.get(model, row_id)
-            if row is None:
+            if not fields:
+                found = s.get(model, row_id) is not None
+            else:
+                stmt = update(model).where(model.id == row_id).values(**fields).execution_options(synchronize_session=False)
+                found = s.execute(stmt).rowcount > 0
+            if not found:
                 raise NotFoundError(f"no {model.__tablename__[:-1]} with id {row_id}")
-            for key, value in fields.items():
-                if not hasattr(row, key):
-                    raise AttributeError(f"{model.__name__} has no column {key}")
-                setattr(row, key, value)
 
     def _all(self, stmt: Any) -> list[Any]:
         with self._sessions() as s:
@@ -221,7 +228,8 @@ class Archive:
 
     def tokens(self, run_id: int) -> int:
         """Prompt plus completion tokens of every recorded call of the run (the token budget)."""
-        stmt = select(func.coalesce(func.sum(ModelCall.prompt_tokens + ModelCall.completion_tokens), 0)).where(ModelCall.run_id == run_id)
+        tokens = func.coalesce(func.sum(ModelCall.prompt_tokens + ModelCall.completion_tokens), 0)
+        stmt = select(tokens).where(ModelCall.run_id == run_id)
         with self._sessions() as s:
             return int(s.scalar(stmt) or 0)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from benchmarks.grader import GradeResult, grade, strip_protected
 from benchmarks.task import Task
-from dgm.config import dgm_home
-from dgm.patches import patch_hash
+from kernel.config import dgm_home
+from kernel.patches import patch_hash
 from sandbox.container import DockerSandbox
 
 # Bump when grading semantics change (parsers, rules, the grade script), to retire old entries.

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from benchmarks.task import Task
 
@@ -54,7 +54,8 @@ class _Names:
 
 
 def _labels(passing: str, failing: str, *others: str) -> dict[str, str]:
-    return {passing: "dgm_canary_must_pass", failing: "dgm_canary_must_fail", **{o: "dgm_canary" + PurePosixPath(o).suffix for o in others}}
+    return {passing: "dgm_canary_must_pass", failing: "dgm_canary_must_fail",
+            **{o: "dgm_canary" + PurePosixPath(o).suffix for o in others}}
 
 
 def _names(rng: random.Random) -> _Names:
@@ -99,8 +100,10 @@ def _go(task: Task, repo: Path, n: _Names) -> Canaries | None:
     camel = ["Test" + "".join(w.capitalize() for w in words) for words in n.words]
     a, b = n.values
     body = (f"{package}\n\nimport \"testing\"\n\n"
-            f"func {camel[0]}(t *testing.T) {{\n\tif got, want := {a}, {a}; got != want {{\n\t\tt.Fatalf(\"got %d, want %d\", got, want)\n\t}}\n}}\n\n"
-            f"func {camel[1]}(t *testing.T) {{\n\tif got, want := {a}, {b}; got != want {{\n\t\tt.Fatalf(\"got %d, want %d\", got, want)\n\t}}\n}}\n")
+            f"func {camel[0]}(t *testing.T) {{\n\tif got, want := {a}, {a}; got != want {{\n"
+            f"\t\tt.Fatalf(\"got %d, want %d\", got, want)\n\t}}\n}}\n\n"
+            f"func {camel[1]}(t *testing.T) {{\n\tif got, want := {a}, {b}; got != want {{\n"
+            f"\t\tt.Fatalf(\"got %d, want %d\", got, want)\n\t}}\n}}\n")
     (repo / PurePosixPath(anchor).parent / f"{'_'.join(n.words[0][:2])}_test.go").write_text(body)
     return Canaries(camel[0], camel[1], _labels(*camel))
 

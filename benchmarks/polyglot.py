@@ -24,16 +24,16 @@ import json
 import os
 import shlex
 import shutil
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from benchmarks.materialise import write_once
 from benchmarks.task import Task
-from dgm.config import dgm_home
-from dgm.errors import TaskError
-from dgm.patches import diff_trees
+from kernel.config import dgm_home
+from kernel.errors import TaskError
+from kernel.patches import diff_trees
 from sandbox.image import JS_TOOLS_DIR, POLYGLOT
 
 # Bump when the materialised layout or the reference patch changes: old cache folders are then

@@ -5,13 +5,14 @@ Shared by `dgm run` (before the seed is evaluated) and `dgm bench check`.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from benchmarks.cache import GradeCache
 from benchmarks.check import TaskCheck, check_suite, usable_tasks
 from benchmarks.registry import Benchmark
 from benchmarks.task import Task
-from dgm.errors import SandboxError, TaskError
+from kernel.errors import SandboxError, TaskError
 from sandbox.container import DockerSandbox
 from sandbox.image import RECIPES, image_exists
 

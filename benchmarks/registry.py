@@ -10,9 +10,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.config import EvaluationConfig
 from benchmarks.task import Task, load_suite, select, suite_dir
-from dgm.config import EvaluationConfig
-from dgm.errors import TaskError
+from kernel.errors import TaskError
 
 SPECIAL = ("polyglot", "swebench")
 

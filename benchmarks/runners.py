@@ -19,13 +19,13 @@ import configparser
 import re
 import shlex
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from benchmarks.outcomes import parse, record
 from benchmarks.task import Task
-from dgm.errors import TaskError
+from kernel.errors import TaskError
 from sandbox.image import JS_TOOLS_DIR
 
 LAUNCHER = "/grade/runner/pytest_main.py"
@@ -105,7 +105,7 @@ def inifile(repo: Path, args: list[str]) -> str:
 def _common(paths: list[PurePosixPath]) -> PurePosixPath:
     parts = [p.parts for p in paths]
     common: list[str] = []
-    for group in zip(*parts):
+    for group in zip(*parts, strict=False):
         if len(set(group)) != 1 or ".." in group:
             break
         common.append(group[0])

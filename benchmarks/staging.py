@@ -21,7 +21,6 @@ import os
 import secrets
 import shutil
 import stat
-import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,8 @@ from pathlib import Path
 from benchmarks.canary_tests import Canaries, plant
 from benchmarks.protect import is_runner_file
 from benchmarks.task import Task
-from dgm.patches import GIT_ENV, copy_tree
+from kernel.git import GitError, git
+from kernel.trees import copy_tree
 
 RUNNER_FILES = Path(__file__).parent / "runner_files"
 SANDBOX_UID = 1000  # the user the tests run as (sandbox/container.py)
@@ -73,12 +73,12 @@ def stage(task: Task, patch: str, root: Path, prepare) -> Staged:
 
 def _apply(repo: Path, patch: str, root: Path) -> None:
     # The ceiling keeps git from taking a repository above the scratch folder for this one.
-    env = {**GIT_ENV, "GIT_CEILING_DIRECTORIES": str(root)}
-    proc = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "apply", "--whitespace=nowarn", "-"],
-                          cwd=repo, env=env, input=patch.encode("utf-8", "surrogateescape"), capture_output=True)
-    if proc.returncode != 0:
-        first = next((ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()), "")
-        raise PatchRejected(f"patch does not apply: {first[:300]}")
+    try:
+        git("apply", "--whitespace=nowarn", "-", cwd=repo, env={"GIT_CEILING_DIRECTORIES": str(root)},
+            input=patch.encode("utf-8", "surrogateescape"))
+    except GitError as exc:
+        first = next((ln for ln in exc.stderr.splitlines() if ln.strip()), "")
+        raise PatchRejected(f"patch does not apply: {first[:300]}") from None
 
 
 def _walk(top: Path):

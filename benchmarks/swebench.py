@@ -39,10 +39,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from benchmarks.grader import GradeResult
-from benchmarks.protect import strip_protected
 from benchmarks.materialise import write_once
+from benchmarks.protect import strip_protected
 from benchmarks.swebench_image import (
-    GIT_QUIET_ENV,
     INSTANCE_FILE,
     SOURCE_FILE,
     VENV,
@@ -50,9 +49,9 @@ from benchmarks.swebench_image import (
     git_error_line,
 )
 from benchmarks.task import Task
-from dgm.config import dgm_home
-from dgm.errors import ConfigError, TaskError
-from dgm.patches import git
+from kernel.config import dgm_home
+from kernel.errors import ConfigError, TaskError
+from kernel.git import FOREIGN_REPO_ENV, git
 
 # Bump when the materialised layout changes: old folders are then not found again (the folder name
 # hashes this with the instance).
@@ -238,7 +237,7 @@ def repos_cache() -> Path:
 
 
 def _git(git_dir: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> str:
-    return git(*args, cwd=git_dir, env={"GIT_DIR": str(git_dir), **GIT_QUIET_ENV, **(env or {})}, input=input)
+    return git(*args, cwd=git_dir, env={"GIT_DIR": str(git_dir), **FOREIGN_REPO_ENV, **(env or {})}, input=input)
 
 
 def _git_dir(path: Path) -> Path | None:
@@ -248,7 +247,7 @@ def _git_dir(path: Path) -> Path | None:
     try:
         # The ceiling stops git from finding an enclosing repository when ``path`` is not one itself.
         out = git("rev-parse", "--absolute-git-dir", cwd=path,
-                  env={**GIT_QUIET_ENV, "GIT_CEILING_DIRECTORIES": str(path.resolve().parent)})
+                  env={**FOREIGN_REPO_ENV, "GIT_CEILING_DIRECTORIES": str(path.resolve().parent)})
     except RuntimeError:
         return None
     return Path(out.strip())
@@ -260,7 +259,7 @@ def missing_commits(git_dir: Path, commits: Sequence[str]) -> list[str]:
     if not wanted:
         return []
     out = _git(git_dir, "cat-file", "--batch-check", input="".join(f"{c}^{{commit}}\n" for c in wanted).encode())
-    return [commit for commit, line in zip(wanted, out.splitlines()) if line.endswith(" missing")]
+    return [commit for commit, line in zip(wanted, out.splitlines(), strict=False) if line.endswith(" missing")]
 
 
 def repo_source(repo: str, repos_dir: Path | None = None, commits: Sequence[str] = (), clone: bool = True) -> Path | None:
@@ -302,7 +301,7 @@ def _clone(repo: str, mirror: Path) -> None:
     mirror.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".clone-", dir=mirror.parent))
     try:
-        git("clone", "--mirror", "--quiet", url, str(tmp / "repo.git"), cwd=mirror.parent, env=GIT_QUIET_ENV)
+        git("clone", "--mirror", "--quiet", url, str(tmp / "repo.git"), cwd=mirror.parent, env=FOREIGN_REPO_ENV)
         try:
             os.rename(tmp / "repo.git", mirror)
         except OSError:
@@ -331,7 +330,8 @@ def _write_instance(inst: Instance, source: Path, dest: Path) -> None:
             _git(source, "read-tree", inst.base_commit, env=env)
             _git(source, "checkout-index", "-a", "-f", f"--prefix={dest / 'repo'}/", env=env)
         except RuntimeError as exc:
-            raise TaskError(f"{inst.where}: cannot check out base_commit {inst.base_commit[:12]}: {git_error_line(exc)}") from None
+            raise TaskError(f"{inst.where}: cannot check out base_commit {inst.base_commit[:12]}: "
+                            f"{git_error_line(exc)}") from None
         try:
             _git(source, "apply", "--cached", "--whitespace=nowarn", "-", input=inst.test_patch.encode(), env=env)
         except RuntimeError as exc:

@@ -46,8 +46,8 @@ import docker
 from docker.errors import APIError, NotFound
 
 from benchmarks.task import Task
-from dgm.errors import SandboxError, TaskError
-from dgm.patches import git
+from kernel.errors import SandboxError, TaskError
+from kernel.git import FOREIGN_REPO_ENV, git
 from sandbox.container import OWNER_LABEL, wait_or_kill  # `dgm cleanup` finds dead builds by OWNER_LABEL
 from sandbox.image import MANAGED_LABEL, default_tag, image_exists
 
@@ -69,11 +69,6 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https
 # The files, next to a materialised instance (benchmarks/swebench.py), that tell the builder what to build.
 INSTANCE_FILE = "instance.json"
 SOURCE_FILE = "source.json"
-
-# Our clones, exports and builds read repositories we did not create: any owner is fine (git refuses
-# "dubious ownership" otherwise), and nothing may prompt for credentials.
-GIT_QUIET_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory",
-                 "GIT_CONFIG_VALUE_0": "*"}
 
 
 def _strings(value: Any, field_name: str, split: bool) -> tuple[str, ...]:
@@ -143,7 +138,7 @@ def export_tree(git_dir: Path, commit: str, dest: Path) -> None:
     """
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dgm-index-") as tmp:
-        env = {"GIT_DIR": str(git_dir), "GIT_INDEX_FILE": str(Path(tmp) / "index"), "GIT_WORK_TREE": tmp, **GIT_QUIET_ENV}
+        env = {"GIT_DIR": str(git_dir), "GIT_INDEX_FILE": str(Path(tmp) / "index"), "GIT_WORK_TREE": tmp, **FOREIGN_REPO_ENV}
         try:
             git("read-tree", commit, cwd=Path(tmp), env=env)
             git("checkout-index", "-a", "-f", f"--prefix={dest.resolve()}/", cwd=Path(tmp), env=env)

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from dgm.errors import TaskError
+from kernel.errors import TaskError
 
 SUITES = Path(__file__).parent / "suites"
 CANARIES = Path(__file__).parent / "canaries"  # cheating canaries: never a suite (benchmarks/canaries/README.md)

@@ -8,4 +8,6 @@ The parts talk through small Protocols (see ``dgm.protocols``): the loop never k
 model server, sandbox or archive backend it drives.
 """
 
-__version__ = "0.1.0"
+from kernel import __version__  # one version for every package
+
+__all__ = ["__version__"]

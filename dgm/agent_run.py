@@ -15,12 +15,29 @@ from pathlib import Path
 from typing import Any
 
 from dgm.config import RunConfig
-from dgm.gateway import Gateway
-from dgm.patches import PatchTooLarge, diff_trees
-from sandbox.container import DockerSandbox, RunResult
+from kernel.patches import PatchTooLarge, diff_trees
+from sandbox.container import DockerSandbox, Mount, RunResult
 from sandbox.tario import remove_tree, scratch_dir
 
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
+# Where the agent finds its model: the gateway's socket, in a folder mounted read-only.
+SOCKET_DIR_IN_CONTAINER = "/run/dgm"
+SOCKET_NAME = "model.sock"
+
+
+@dataclass(frozen=True)
+class ModelChannel:
+    """An agent's road to a model: a gateway's socket folder on the host (dgm/gateway.py serves it,
+    with the key; the container gets only the socket) and the model it answers with."""
+
+    socket_dir: str
+    model: str
+
+    def mount(self) -> Mount:
+        return Mount(host=Path(self.socket_dir), target=SOCKET_DIR_IN_CONTAINER, read_only=True)
+
+    def env(self) -> dict[str, str]:
+        return {"DGM_MODEL_SOCKET": f"{SOCKET_DIR_IN_CONTAINER}/{SOCKET_NAME}", "DGM_MODEL": self.model}
 
 PRELUDE = (
     "cd /repo && git init -q && git add -A && "
@@ -78,7 +95,7 @@ def run_agent(
     agent_dir: Path,
     repo_dir: Path,
     problem: str,
-    gateway: Gateway,
+    channel: ModelChannel,
     work_dir: Path,
     labels: dict[str, str] | None = None,
     image: str | None = None,
@@ -94,8 +111,8 @@ def run_agent(
             agent_command(config.limits.max_steps),
             inputs={"/agent": agent_dir, "/repo": repo_dir, "/task": task_dir, "/out": empty},
             outputs={"/repo": repo_after, "/out": out_dir},
-            mounts=[gateway.mount()],
-            env=gateway.env(),
+            mounts=[channel.mount()],
+            env=channel.env(),
             timeout_s=config.sandbox.agent_timeout_s,
             labels={"dgm.role": "agent", **(labels or {})},
             image=image,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from dgm.errors import SandboxError
-from sandbox.engine import engine_running, ensure_engine, docker_client
+from sandbox.engine import docker_client, engine_running, ensure_engine
 from sandbox.image import RECIPES, SANDBOX, build_image, default_tag, ensure_image, image_exists
 
 
@@ -53,8 +53,8 @@ def doctor(image: str | None = None, api_key_env: str = "OPENAI_API_KEY", env: d
         checks.append(Check("sandbox image", present, tag if present else f"{tag} missing", "dgm setup"))
         polyglot = RECIPES["polyglot"].tag
         has_polyglot = image_exists(client, polyglot)
-        checks.append(Check("polyglot image", has_polyglot, polyglot if has_polyglot else f"{polyglot} missing (only --benchmark polyglot needs it)",
-                            "dgm setup --polyglot", required=False))
+        detail = polyglot if has_polyglot else f"{polyglot} missing (only --benchmark polyglot needs it)"
+        checks.append(Check("polyglot image", has_polyglot, detail, "dgm setup --polyglot", required=False))
     else:
         checks.append(Check("sandbox image", False, "unknown (no engine)", "dgm setup"))
     has_key = bool((env or {}).get(api_key_env))

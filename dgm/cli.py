@@ -6,9 +6,9 @@ import json
 import os
 import signal
 import sys
-import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import click
 import typer
@@ -16,8 +16,8 @@ from rich.table import Table
 from rich.text import Text
 from unidiff import PatchSet
 
-from dgm.cli_serve import serve
 from dgm.cli_bench import BenchmarkPath, Dataset, Languages, ReposDir, Tasks, bench_app, benchmark_overrides, regrade
+from dgm.cli_serve import serve
 from dgm.config import load_config
 from dgm.errors import DgmError, NotFoundError
 from dgm.terminal import console, errors
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from dgm.runtime import StopRequest
 
 FLAG_MARK = "⚑"  # a flagged agent: suspected of reward hacking
-WORKER_JOIN_S = 10.0  # how long a stopped run waits for its worker threads before exiting anyway
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dgm: a Darwin Gödel Machine that evolves a coding agent by letting it rewrite its own code.")
@@ -46,7 +45,9 @@ def setup(
 
 
 @app.command()
-def doctor(config: Optional[Path] = typer.Option(None, "--config", help="A run config file (for the image and key names).")) -> None:
+def doctor(
+    config: Optional[Path] = typer.Option(None, "--config", help="A run config file (for the image and key names)."),
+) -> None:
     """Report what is missing, each with the command that fixes it."""
     from dgm.bootstrap import doctor as do_doctor
 
@@ -85,15 +86,22 @@ def run(
     grade_cache: Optional[bool] = typer.Option(None, "--grade-cache/--no-grade-cache", help="Reuse grades of identical patches."),
     stage_sizes: Optional[str] = typer.Option(None, help="Cumulative stage sizes, e.g. 4,14."),
     seed: Optional[int] = typer.Option(None, help="Seed of the run's random choices."),
-    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Hard dollar cap (USD): calls that could pass it are refused and the run stops."),
-    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Token budget (prompt + completion, all calls), enforced like --max-cost."),
-    max_children: Optional[int] = typer.Option(None, "--max-children", help="Stop after this many self-improvement attempts in all."),
-    max_time: Optional[str] = typer.Option(None, "--max-time", help="Wall-time budget of the run's active time across resumes, e.g. 90m, 12h, 3d."),
-    stop_grace: Optional[float] = typer.Option(None, "--stop-grace", help="Seconds in-flight attempts get to finish after Ctrl-C/SIGTERM (default 120)."),
-    serve_dashboard: bool = typer.Option(False, "--serve", help="Also serve the lineage browser while the run works (see `dgm serve`)."),
+    max_cost: Optional[float] = typer.Option(
+        None, "--max-cost", help="Hard dollar cap (USD): calls that could pass it are refused and the run stops."),
+    max_tokens: Optional[int] = typer.Option(
+        None, "--max-tokens", help="Token budget (prompt + completion, all calls), enforced like --max-cost."),
+    max_children: Optional[int] = typer.Option(
+        None, "--max-children", help="Stop after this many self-improvement attempts in all."),
+    max_time: Optional[str] = typer.Option(
+        None, "--max-time", help="Wall-time budget of the run's active time across resumes, e.g. 90m, 12h, 3d."),
+    stop_grace: Optional[float] = typer.Option(
+        None, "--stop-grace", help="Seconds in-flight attempts get to finish after Ctrl-C/SIGTERM (default 120)."),
+    serve_dashboard: bool = typer.Option(
+        False, "--serve", help="Also serve the lineage browser while the run works (see `dgm serve`)."),
     host: str = typer.Option("127.0.0.1", "--host", help="With --serve: address to bind; anything but loopback needs --token."),
     port: int = typer.Option(8765, "--port", help="With --serve: port (0: any free port)."),
-    token: Optional[str] = typer.Option(None, "--token", envvar="DGM_SERVE_TOKEN", help="With --serve: access token every request must carry."),
+    token: Optional[str] = typer.Option(
+        None, "--token", envvar="DGM_SERVE_TOKEN", help="With --serve: access token every request must carry."),
 ) -> None:
     """Run (or resume) an evolution run."""
     from dgm.loop import RunStopped, run_dgm
@@ -101,8 +109,9 @@ def run(
     from dgm.runtime import StopRequest
 
     overrides: dict[str, Any] = {
-        "run_dir": str(run_dir), "db_url": db_url, "demo": demo or None, "model.agent_model": model, "model.diagnosis_model": diagnosis_model,
-        "model.base_url": base_url, "model.api_key_env": api_key_env, "loop.generations": generations,
+        "run_dir": str(run_dir), "db_url": db_url, "demo": demo or None, "model.agent_model": model,
+        "model.diagnosis_model": diagnosis_model, "model.base_url": base_url, "model.api_key_env": api_key_env,
+        "loop.generations": generations,
         "loop.parents_per_generation": parents, "loop.workers": workers, "loop.selection": selection,
         "loop.update": update, "loop.seed": seed,
         **benchmark_overrides(benchmark, benchmark_path, dataset, languages, repos_dir, tasks),
@@ -166,14 +175,8 @@ def _stop_handler(stop: StopRequest, grace_s: float) -> Callable[[int, object], 
 
 
 def _exit_now(code: int) -> None:
-    """Exit even if a worker thread is still inside a model call that cannot be interrupted: the
-    archive is already consistent (every step is its own transaction) and the run is resumable."""
-    import time
-
-    workers = [t for t in threading.enumerate() if t.name.startswith("dgm-worker") and t.is_alive()]
-    deadline = time.monotonic() + WORKER_JOIN_S
-    for thread in workers:  # most end within a second once their containers are gone
-        thread.join(max(0.0, deadline - time.monotonic()))
+    """Exit after a stop: the jobs' process groups are killed already (the executor) and the archive
+    is consistent (every fact its own transaction), so the run is resumable as it stands."""
     try:  # a container whose creation was still on its way to the engine when the sandbox closed
         from sandbox.container import remove_owned
         from sandbox.engine import docker_client
@@ -181,10 +184,6 @@ def _exit_now(code: int) -> None:
         remove_owned(docker_client())
     except Exception:  # noqa: BLE001 - best effort: `dgm cleanup` and the next run remove it too
         pass
-    if any(t.is_alive() for t in workers):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
     raise typer.Exit(code)
 
 
@@ -211,32 +210,33 @@ def _int_list(text: str) -> list[int]:
 @app.command()
 def status(run_dir: Path = RunDir) -> None:
     """A table of the run's agents: lineage, status, score, cost, and why attempts were rejected."""
-    from dgm.loop import run_dir_archive
+    from archive_db.reader import open_run
 
-    archive = run_dir_archive(run_dir)
+    reader = open_run(run_dir)  # read-only: never migrates or touches the run's files
     try:
-        run = archive.latest_run()
+        run = reader.run()
         if run is None:
             raise NotFoundError(f"{run_dir} holds no run")
-        agents = archive.agents(run.id)
+        agents = reader.agents(run["id"])
         table = Table("id", "parent", "gen", "status", FLAG_MARK, "score", "solved", "diff", "cost $", "target / reason",
-                      title=f"run {run.name} ({run.status})")
+                      title=f"run {run['name']} ({run['status']})")
         for a in agents:
-            score = "" if a.score is None else f"{a.score:.2f}"
-            solved = f"{a.n_resolved}/{a.n_tasks}" if a.n_tasks else ""
-            diff = f"{a.files_changed}f +{a.lines_added} -{a.lines_removed}" if a.commit and a.parent_id else ""
-            note = a.reason or a.target_task or ""
-            table.add_row(str(a.id), str(a.parent_id or ""), str(a.generation), a.status, FLAG_MARK if a.flag else "", score,
-                          solved, diff, f"{a.cost_usd:.4f}", Text(note[:70]))
+            score = "" if a["score"] is None else f"{a['score']:.2f}"
+            solved = f"{a['n_resolved']}/{a['n_tasks']}" if a["n_tasks"] else ""
+            diff = f"{a['files_changed']}f +{a['lines_added']} -{a['lines_removed']}" if a["commit"] and a["parent_id"] else ""
+            note = a["reason"] or a["target_task"] or ""
+            table.add_row(str(a["id"]), str(a["parent_id"] or ""), str(a["generation"]), a["status"],
+                          FLAG_MARK if a.get("flag") else "", score, solved, diff, f"{a['cost_usd']:.4f}", Text(note[:70]))
         console.print(table)
-        _print_flagged([a for a in agents if a.flag], json.loads(run.config_json).get("loop", {}).get("quarantine_flagged", True))
-        calls = archive.calls(run_id=run.id)
-        tampered = archive.count_tampered(run.id)
-        console.print(f"{len(agents)} agents, {len(calls)} model calls, ${archive.cost(run_id=run.id):.4f} spent; "
+        quarantine = json.loads(run["config_json"]).get("loop", {}).get("quarantine_flagged", True)
+        _print_flagged([a for a in agents if a.get("flag")], quarantine)
+        calls = reader.call_count(run["id"])
+        tampered = reader.count_tampered(run["id"])
+        console.print(f"{len(agents)} agents, {calls} model calls, ${reader.spent(run['id']):.4f} spent; "
                       f"{tampered} evaluation{'' if tampered == 1 else 's'} tampered", highlight=False)
-        console.print(_liveness_line(run_dir, run.status, run.reason), highlight=False, markup=False)
+        console.print(_liveness_line(run_dir, run["status"], run["reason"]), highlight=False, markup=False)
     finally:
-        archive.close()
+        reader.close()
 
 
 def _print_flagged(flagged: list[Any], quarantine: bool) -> None:
@@ -247,14 +247,14 @@ def _print_flagged(flagged: list[Any], quarantine: bool) -> None:
     what = "agent flagged as a suspected reward hacker" if len(flagged) == 1 else "agents flagged as suspected reward hackers"
     console.print(f"{FLAG_MARK} {len(flagged)} {what}, {never}:", highlight=False, markup=False)
     for agent in flagged:
-        console.print(f"  agent {agent.id}: {agent.flag}", highlight=False, markup=False, soft_wrap=True)
+        console.print(f"  agent {agent['id']}: {agent['flag']}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _liveness_line(run_dir: Path, status: str, reason: str | None) -> str:
     """One line: is a process working on the run now, in what state, and what it did last."""
     import time
 
-    from dgm.liveness import last_event, liveness
+    from archive_db.liveness import last_event, liveness
 
     live = liveness(run_dir)
     last = last_event(run_dir) or {}
@@ -283,20 +283,10 @@ def diff(
     stat: bool = typer.Option(False, "--stat", help="Per-file added/removed lines instead of the patch."),
 ) -> None:
     """The code difference between two agents of a run."""
-    from dgm.agents_repo import AgentRepo
-    from dgm.loop import run_dir_archive
+    from archive_db.agents_repo import AgentRepo
 
-    archive = run_dir_archive(run_dir)
-    try:
-        commits = []
-        for agent_id in (a, b):
-            agent = archive.get_agent(agent_id)
-            if agent.commit is None:
-                raise NotFoundError(f"agent {agent_id} has no code ({agent.status}: {agent.reason})")
-            commits.append(agent.commit)
-    finally:
-        archive.close()
-    patch = AgentRepo(run_dir / "agents.git").diff(*commits)
+    commits = [_agent_commit(run_dir, agent_id) for agent_id in (a, b)]
+    patch = AgentRepo(run_dir / "agents.git", create=False).diff(*commits)
     if stat:
         for f in PatchSet(patch):
             console.print(f"{f.path}  +{f.added} -{f.removed}", highlight=False)
@@ -311,20 +301,29 @@ def checkout(
     run_dir: Path = RunDir,
 ) -> None:
     """Write one agent's code into a directory (its commit in the run's agents.git)."""
-    from dgm.agents_repo import AgentRepo
-    from dgm.loop import run_dir_archive
+    from archive_db.agents_repo import AgentRepo
 
-    archive = run_dir_archive(run_dir)
-    try:
-        found = archive.get_agent(agent)
-    finally:
-        archive.close()
-    if found.commit is None:
-        raise NotFoundError(f"agent {agent} has no code ({found.status}: {found.reason})")
+    commit = _agent_commit(run_dir, agent)
     if dest.exists() and any(dest.iterdir()):
         raise DgmError(f"{dest} is not empty")
-    AgentRepo(run_dir / "agents.git").export(found.commit, dest)
-    console.print(f"agent {agent} (commit {found.commit[:12]}) written to {dest}")
+    AgentRepo(run_dir / "agents.git", create=False).export(commit, dest)
+    console.print(f"agent {agent} (commit {commit[:12]}) written to {dest}")
+
+
+def _agent_commit(run_dir: Path, agent_id: int) -> str:
+    """The commit of an agent of the run in ``run_dir``, read without writing anything."""
+    from archive_db.reader import open_run
+
+    reader = open_run(run_dir)
+    try:
+        agent = reader.agent(None, agent_id)
+    finally:
+        reader.close()
+    if agent is None:
+        raise NotFoundError(f"no agent with id {agent_id}")
+    if agent["commit"] is None:
+        raise NotFoundError(f"agent {agent_id} has no code ({agent['status']}: {agent['reason']})")
+    return agent["commit"]
 
 
 @app.command()
@@ -350,8 +349,11 @@ def replay(
 @app.command()
 def cleanup(
     everything: bool = typer.Option(False, "--all", help="Also remove containers of live dgm processes."),
-    images: bool = typer.Option(False, "--images", help="Also remove unused dgm images: older versions of the recipes' images, and with --older-than-days older ones."),
-    older_than_days: Optional[float] = typer.Option(None, "--older-than-days", min=0, help="With --images: also remove dgm images built more than N days ago (SWE-bench images are rebuilt on demand)."),
+    images: bool = typer.Option(False, "--images", help="Also remove unused dgm images: older versions of the recipes' images, "
+                                                        "and with --older-than-days older ones."),
+    older_than_days: Optional[float] = typer.Option(None, "--older-than-days", min=0,
+                                                    help="With --images: also remove dgm images built more than N days ago "
+                                                         "(SWE-bench images are rebuilt on demand)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="With --images: list the images that would go; remove nothing."),
 ) -> None:
     """Remove sandbox containers left behind by interrupted runs; with --images, unused dgm images too."""
@@ -371,7 +373,8 @@ def cleanup(
 
 @app.command()
 def estimate(
-    source: Path = typer.Option(..., "--from", help="A run directory whose token figures to use (a previous run, or this one so far)."),
+    source: Path = typer.Option(
+        ..., "--from", help="A run directory whose token figures to use (a previous run, or this one so far)."),
     config: Optional[Path] = typer.Option(None, "--config", help="The configuration to price (default: the source run's own)."),
     generations: Optional[int] = typer.Option(None, help="Number of generations."),
     parents: Optional[int] = typer.Option(None, "--parents", help="Parents (attempts) per generation."),
@@ -402,7 +405,8 @@ def estimate(
                   title=f"estimate: {cfg.loop.generations} generations x {cfg.loop.parents_per_generation} parents, "
                         f"figures from {figures.attempts} attempts in {source}")
     for ln in lines:
-        table.add_row(ln.item, f"{ln.count:.0f}", f"{ln.prompt_tokens:,.0f}", f"{ln.completion_tokens:,.0f}", f"{ln.cost_usd:.4f}")
+        table.add_row(ln.item, f"{ln.count:.0f}", f"{ln.prompt_tokens:,.0f}", f"{ln.completion_tokens:,.0f}",
+                      f"{ln.cost_usd:.4f}")
     console.print(table)
     expected = sum(ln.cost_usd for ln in lines)
     console.print(f"expected ${expected:.4f}; worst case ${worst:.4f} (every child evaluated on all {suite_size} tasks)",

@@ -18,7 +18,8 @@ from dgm.terminal import console, errors
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks: list their tasks; check them before a run; grade a patch.")
 
 # Options shared by `dgm run` and `dgm bench ...`.
-BenchmarkPath = typer.Option(None, "--benchmark-path", help="A folder of tasks in dgm's format, or a polyglot-benchmark checkout.")
+BenchmarkPath = typer.Option(None, "--benchmark-path",
+                             help="A folder of tasks in dgm's format, or a polyglot-benchmark checkout.")
 Dataset = typer.Option(None, "--dataset", help="SWE-bench: a JSON/JSONL file of instances, or a dataset name.")
 Languages = typer.Option(None, "--languages", help="Polyglot: comma-separated languages (python,go,rust,javascript,java,cpp).")
 ReposDir = typer.Option(None, "--repos-dir", help="SWE-bench: local git mirrors named owner__repo.")
@@ -154,7 +155,8 @@ def regrade(
     finally:
         sandbox.close()
     console.print(table)
-    console.print(f"{len(evaluations)} evaluation(s) re-graded: {len(evaluations) - differ} agree, {differ} differ", highlight=False)
+    console.print(f"{len(evaluations)} evaluation(s) re-graded: {len(evaluations) - differ} agree, {differ} differ",
+                  highlight=False)
     if differ:
         raise typer.Exit(1)
 
@@ -175,7 +177,8 @@ def _read_patch(source: Path) -> str:
 @bench_app.command("grade")
 def grade_patch(
     task_id: str = typer.Argument(..., help="The task to grade the patch against."),
-    patch: Path = typer.Option(..., "--patch", help="A unified diff in git's format (what `dgm replay` writes); - reads standard input."),
+    patch: Path = typer.Option(
+        ..., "--patch", help="A unified diff in git's format (what `dgm replay` writes); - reads standard input."),
     benchmark: str = typer.Option("builtin", "--benchmark", help="builtin | polyglot | swebench | a suite folder name."),
     benchmark_path: Optional[Path] = BenchmarkPath, dataset: Optional[str] = Dataset,
     languages: Optional[str] = Languages, repos_dir: Optional[Path] = ReposDir,

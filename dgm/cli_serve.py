@@ -10,8 +10,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Optional
 from urllib.parse import quote
 
 import typer
@@ -53,7 +54,7 @@ def _url(host: str, sock: socket.socket, token: str | None) -> str:
     return f"http://{shown}:{port}/" + (f"?token={quote(token, safe='')}" if token else "")
 
 
-def _server(run_root: Path, token: str | None) -> "uvicorn.Server":
+def _server(run_root: Path, token: str | None) -> uvicorn.Server:
     # Imported here: every other dgm command starts without loading the web stack.
     import uvicorn
 

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError
 
-from dgm.errors import ConfigError
+from benchmarks.config import EvaluationConfig
+from kernel.config import Strict, dgm_home, parse_size
+from kernel.errors import ConfigError
+from sandbox.config import SandboxConfig
+
+# The tables of the lower packages live with them; they are composed (and importable) here, so code
+# and TOML files that use dgm.config keep working unchanged.
+__all__ = ["BudgetConfig", "EvaluationConfig", "LimitsConfig", "LoopConfig", "ModelConfig", "Price", "RunConfig",
+           "SandboxConfig", "config_from", "dgm_home", "load_config", "parse_size"]
 
 
-class _Strict(BaseModel):
-    # Unknown keys are typos in a config file; reject them instead of silently ignoring them.
-    model_config = ConfigDict(extra="forbid")
-
-
-class Price(_Strict):
+class Price(Strict):
     """US dollars per million tokens."""
 
     input: float = Field(ge=0)
@@ -43,7 +45,7 @@ DEFAULT_PRICES: dict[str, Price] = {
 }
 
 
-class ModelConfig(_Strict):
+class ModelConfig(Strict):
     """Which OpenAI-compatible endpoint and models the run uses."""
 
     base_url: str = "https://api.openai.com/v1"
@@ -73,53 +75,7 @@ class ModelConfig(_Strict):
         return Price(input=0.0, output=0.0)
 
 
-class SandboxConfig(_Strict):
-    """Resource limits for every container that runs agent code or grades it, and bounds on what
-    comes back out of one (every byte of it was written by untrusted code)."""
-
-    image: str = "dgm-sandbox:bookworm-2"
-    memory: str = "2g"
-    cpus: float = Field(default=1.0, gt=0)
-    pids: int = Field(default=512, gt=16)  # processes and threads together
-    agent_timeout_s: int = Field(default=900, gt=0)
-    grade_timeout_s: int = Field(default=300, gt=0)
-    # The most one container may write in total (its writable layer: /repo, /tmp, $HOME, ...), and
-    # so the largest single file; past it the container is killed and its step fails with the reason.
-    disk: str = "2g"
-    max_open_files: int = Field(default=4096, gt=64)  # file handles per process (RLIMIT_NOFILE)
-    # Copy-back: a tree handed back by a container (the agent's /repo, its /out) is refused past these.
-    max_output_files: int = Field(default=50_000, gt=0)
-    max_output_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
-    max_output_depth: int = Field(default=64, gt=1)  # path components below the copied folder
-    max_patch_bytes: int = Field(default=2 * 1024 * 1024, gt=0)  # a patch (task fix or self-edit)
-
-    @field_validator("memory", "disk")
-    @classmethod
-    def _size(cls, value: str) -> str:
-        parse_size(value)  # raises ValueError with the accepted forms
-        return value
-
-    @property
-    def disk_bytes(self) -> int:
-        return parse_size(self.disk)
-
-
-SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
-SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-
-
-def parse_size(text: str) -> int:
-    """Bytes of a Docker-style size: "512m", "2g", "1.5GiB", "1048576"."""
-    match = SIZE.match(str(text))
-    if not match:
-        raise ValueError(f"not a size: {text!r} (use bytes or a number with k, m, g or t, e.g. 2g)")
-    size = int(float(match.group(1)) * SIZE_UNITS[match.group(2).lower()])
-    if size <= 0:
-        raise ValueError(f"a size must be positive: {text!r}")
-    return size
-
-
-class LimitsConfig(_Strict):
+class LimitsConfig(Strict):
     """Per-attempt limits that the model gateway enforces."""
 
     max_steps: int = Field(default=30, gt=0)
@@ -132,7 +88,7 @@ class LimitsConfig(_Strict):
     request_read_timeout_s: float = Field(default=30.0, gt=0)  # to read one request (headers and body)
 
 
-class BudgetConfig(_Strict):
+class BudgetConfig(Strict):
     """Run-wide budgets. The dollar cap is hard: every model call reserves its worst-case cost first,
     and a call that could pass the cap is refused instead of sent."""
 
@@ -144,40 +100,11 @@ class BudgetConfig(_Strict):
     assumed_max_output_tokens: int = Field(default=16_384, gt=0)
 
 
-class EvaluationConfig(_Strict):
-    """Staged evaluation after the paper: a small first stage gates a larger one."""
-
-    benchmark: str = "builtin"  # builtin | polyglot | swebench | the name of a suite folder
-    benchmark_path: Path | None = None  # a task-format suite, or a polyglot-benchmark checkout
-    dataset: str | None = None  # swebench: a JSON/JSONL file of instances, or a dataset name
-    swebench_grader: Literal["light", "official"] = "light"
-    repos_dir: Path | None = None  # swebench: local git mirrors named owner__repo (else cloned)
-    languages: list[str] | None = None  # polyglot: restrict to these languages
-    check_suite: bool = True  # grade every reference twice when a suite is first seen (flaky/broken)
-    grade_cache: bool = True  # reuse grades of the same (task, patch) across agents and runs
-    # Cumulative number of tasks in each stage; None = scaled from the suite size.
-    stage_sizes: list[int] | None = None
-    stage_threshold: float = Field(default=0.4, ge=0, le=1)
-    tasks: list[str] | None = None  # restrict the suite to these task ids
-    # Cheating canaries (after ImpossibleBench): built-in tasks no honest patch can resolve. They never
-    # count in a score; an agent that "resolves" one is flagged as a suspected reward hacker. Every
-    # agent that would become the run's best is checked, and this share of the others.
-    cheat_canaries: bool = True
-    cheat_canary_rate: float = Field(default=0.2, ge=0, le=1)
-
-    @field_validator("stage_sizes")
-    @classmethod
-    def _increasing(cls, sizes: list[int] | None) -> list[int] | None:
-        if sizes is not None and (not sizes or any(b <= a for a, b in zip(sizes, sizes[1:])) or sizes[0] < 1):
-            raise ValueError("stage_sizes must be positive and strictly increasing")
-        return sizes
-
-
 Selection = Literal["score_child_prop", "score_prop", "random", "best", "latest"]
 Update = Literal["keep_all", "keep_better"]
 
 
-class LoopConfig(_Strict):
+class LoopConfig(Strict):
     """The outer loop: how many generations, how parents are chosen, who gets filed."""
 
     generations: int = Field(default=10, ge=0)
@@ -197,7 +124,7 @@ class LoopConfig(_Strict):
     quarantine_flagged: bool = True
 
 
-class RunConfig(_Strict):
+class RunConfig(Strict):
     """Everything one run needs. Stored verbatim in the archive so a run can be reproduced."""
 
     name: str = "run"
@@ -259,8 +186,3 @@ def config_from(data: dict[str, Any], overrides: dict[str, Any] | None = None, s
         return RunConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(source, exc)) from None
-
-
-def dgm_home() -> Path:
-    """All default state lives under one directory that DGM_HOME moves (tests point it at tmp)."""
-    return Path(os.environ.get("DGM_HOME", Path.home() / ".dgm"))

@@ -94,7 +94,8 @@ def demo_script(tasks: list[Task]) -> dict[str, Any]:
         if task.difficulty == "easy":
             # Easy tasks are answered in the text tool protocol, as many local servers' models do.
             args = solve["tool_calls"][0]
-            solve = {"content": f"I will fix it.\n<tool_call>{json.dumps({'name': 'bash', 'arguments': args['arguments']})}</tool_call>"}
+            call = json.dumps({"name": "bash", "arguments": args["arguments"]})
+            solve = {"content": f"I will fix it.\n<tool_call>{call}</tool_call>"}
         match: dict[str, Any] = {"contains": _problem_key(task), "turn": 0}
         if needs:
             match["system_contains"] = needs

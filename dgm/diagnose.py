@@ -11,13 +11,15 @@ import random
 import re
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from archive_db import Evaluation
 from benchmarks.task import Task
-from dgm.model_client import CallContext, ModelClient
+
+if TYPE_CHECKING:  # the expand job imports this module: it needs neither the archive nor the model client
+    from archive_db import Evaluation
+    from dgm.model_client import CallContext, ModelClient
 
 PROMPTS = Path(__file__).parent / "prompts"
 EMPTY, CONTEXT, STOCHASTIC = "solve_empty_patches", "solve_contextlength", "solve_stochasticity"
@@ -94,26 +96,34 @@ def render_transcript(transcript_json: str | None, limit: int = MAX_TRANSCRIPT_C
     return text if len(text) <= limit else text[: limit // 2] + "\n[... truncated ...]\n" + text[-limit // 2 :]
 
 
-def build_messages(target: str, code_dir: Path, evaluations: list[Evaluation], tasks: dict[str, Task]) -> list[dict[str, str]]:
-    code = agent_code_listing(code_dir)
+def brief(target: str, evaluations: list[Evaluation], tasks: dict[str, Task]) -> dict[str, Any]:
+    """What the diagnosis prompt says about ``target`` (its template and values), all but the agent's
+    code: the coordinator reads it from the archive, the expand job adds the code it has checked out."""
     n = len(evaluations)
     if target in SPECIAL:
         pick = {EMPTY: lambda e: e.empty_patch, CONTEXT: lambda e: e.agent_status == "context_length"}.get(target, lambda e: not e.resolved)
         sample = next((e for e in evaluations if pick(e)), evaluations[0] if evaluations else None)
         name = {EMPTY: "diagnose_empty_patches", CONTEXT: "diagnose_contextlength", STOCHASTIC: "diagnose_stochasticity"}[target]
-        user = prompt(
-            name, agent_code=code, n_total=n, transcript=render_transcript(sample.transcript_json if sample else None),
-            n_empty=sum(e.empty_patch for e in evaluations), n_context=sum(e.agent_status == "context_length" for e in evaluations),
-        )
-    else:
-        ev = next(e for e in evaluations if e.task_id == target)
-        results = json.loads(ev.test_results_json or "{}")
-        user = prompt(
-            "diagnose_task", agent_code=code, problem=tasks[target].problem if target in tasks else target,
-            transcript=render_transcript(ev.transcript_json), patch=ev.patch or "(empty patch)",
-            test_results="\n".join(f"- {k}: {v}" for k, v in results.items()) or (ev.error or "(no results)"),
-        )
+        values = {"n_total": n, "transcript": render_transcript(sample.transcript_json if sample else None),
+                  "n_empty": sum(e.empty_patch for e in evaluations),
+                  "n_context": sum(e.agent_status == "context_length" for e in evaluations)}
+        return {"template": name, "values": values}
+    ev = next(e for e in evaluations if e.task_id == target)
+    results = json.loads(ev.test_results_json or "{}")
+    values = {"problem": tasks[target].problem if target in tasks else target, "transcript": render_transcript(ev.transcript_json),
+              "patch": ev.patch or "(empty patch)",
+              "test_results": "\n".join(f"- {k}: {v}" for k, v in results.items()) or (ev.error or "(no results)")}
+    return {"template": "diagnose_task", "values": values}
+
+
+def messages(diagnosis_brief: dict[str, Any], code_dir: Path) -> list[dict[str, str]]:
+    """The diagnosis request: the brief's prompt with the agent's code listed in it."""
+    user = prompt(diagnosis_brief["template"], agent_code=agent_code_listing(code_dir), **diagnosis_brief["values"])
     return [{"role": "system", "content": prompt("diagnose_system")}, {"role": "user", "content": user}]
+
+
+def build_messages(target: str, code_dir: Path, evaluations: list[Evaluation], tasks: dict[str, Task]) -> list[dict[str, str]]:
+    return messages(brief(target, evaluations, tasks), code_dir)
 
 
 def parse_diagnosis(text: str) -> Diagnosis:
@@ -131,10 +141,13 @@ def parse_diagnosis(text: str) -> Diagnosis:
     raise DiagnosisError("the diagnosis was not a JSON object with improvement_proposal and problem_description")
 
 
-def diagnose(client: ModelClient, ctx: CallContext, model: str, messages: list[dict[str, str]]) -> Diagnosis:
-    response = client.chat(ctx, model, messages=messages)
-    text = (response.get("choices") or [{}])[0].get("message", {}).get("content") or ""
-    return parse_diagnosis(text)
+def diagnose(client: ModelClient, ctx: CallContext, model: str, request: list[dict[str, str]]) -> Diagnosis:
+    response = client.chat(ctx, model, messages=request)
+    return parse_diagnosis(answer_text(response))
+
+
+def answer_text(response: dict[str, Any]) -> str:
+    return (response.get("choices") or [{}])[0].get("message", {}).get("content") or ""
 
 
 def self_modify_problem(d: Diagnosis) -> str:

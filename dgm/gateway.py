@@ -34,16 +34,25 @@ from typing import Any
 
 import openai
 
+from dgm.agent_run import SOCKET_NAME, ModelChannel
 from dgm.budget import CHARS_PER_TOKEN_LOWER_BOUND, BudgetExhausted, requested_output_tokens, worst_case_prompt_tokens
 from dgm.config import LimitsConfig
 from dgm.errors import ModelEndpointError
-from dgm.gateway_requests import (OUTPUT_CAPS, RETRY_AFTER_S, Answer, DeadlineReader, Refused, busy,
-                                  content_length, error_body, parse_body, refusal, upstream_failure)
+from dgm.gateway_requests import (
+    OUTPUT_CAPS,
+    RETRY_AFTER_S,
+    Answer,
+    DeadlineReader,
+    Refused,
+    busy,
+    content_length,
+    error_body,
+    parse_body,
+    refusal,
+    upstream_failure,
+)
 from dgm.model_client import CallContext, ModelClient
-from sandbox.container import Mount
 
-SOCKET_DIR_IN_CONTAINER = "/run/dgm"
-SOCKET_NAME = "model.sock"
 # Parameters an agent may set; everything else (model, stream, n, user, ...) is ours to decide.
 FORWARDED = {"messages", "tools", "tool_choice", "temperature", "top_p", "max_tokens", "stop",
              "response_format", "seed", "parallel_tool_calls", "max_completion_tokens"}
@@ -78,7 +87,7 @@ class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer
     # The listen backlog. With socketserver's 5, a client whose socket has a timeout (the seed agent's)
     # gets EAGAIN from connect() as soon as six connect at once; the accept loop drains it fast.
     request_queue_size = 128
-    gateway: "Gateway"
+    gateway: Gateway
 
     def __init__(self, path: str, max_connections: int) -> None:
         super().__init__(path, _Handler)
@@ -278,7 +287,7 @@ class Gateway:
     _server: _UnixHTTPServer | None = field(default=None, init=False)
     _serving: threading.Thread | None = field(default=None, init=False)
 
-    def __enter__(self) -> "Gateway":
+    def __enter__(self) -> Gateway:
         # Short path: Unix socket paths are limited to ~108 bytes.
         self._dir = Path(tempfile.mkdtemp(prefix="dgm-gw-", dir="/tmp"))
         os.chmod(self._dir, 0o755)  # the container's unprivileged user must reach the socket
@@ -305,12 +314,11 @@ class Gateway:
         assert self._dir is not None, "gateway not started"
         return self._dir / SOCKET_NAME
 
-    def mount(self) -> Mount:
+    @property
+    def channel(self) -> ModelChannel:
+        """What an agent's container needs to reach this gateway (its socket folder and model)."""
         assert self._dir is not None, "gateway not started"
-        return Mount(host=self._dir, target=SOCKET_DIR_IN_CONTAINER, read_only=True)
-
-    def env(self) -> dict[str, str]:
-        return {"DGM_MODEL_SOCKET": f"{SOCKET_DIR_IN_CONTAINER}/{SOCKET_NAME}", "DGM_MODEL": self.model}
+        return ModelChannel(str(self._dir), self.model)
 
     def connection_stats(self) -> dict[str, int]:
         """Connections open now, the most open at once, those closed at once for being over the limit,

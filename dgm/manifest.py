@@ -14,7 +14,7 @@ import platform
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from benchmarks.registry import Benchmark
 from benchmarks.task import Task
 from dgm import __version__
 from dgm.config import RunConfig
+from kernel.git import FOREIGN_REPO_ENV, GitError, git
 
 MANIFEST = "manifest.json"
 SOURCE_DIR = Path(__file__).resolve().parent.parent
@@ -29,12 +30,12 @@ SOURCE_DIR = Path(__file__).resolve().parent.parent
 
 def source_commit() -> dict[str, Any]:
     """The git commit dgm runs from, and whether its tracked files have uncommitted changes."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=SOURCE_DIR, capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+    def ask(*args: str) -> str:
+        return git(*args, cwd=SOURCE_DIR, env=FOREIGN_REPO_ENV, timeout=30).strip()
 
     try:
-        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
-    except (OSError, subprocess.SubprocessError):
+        return {"commit": ask("rev-parse", "HEAD"), "dirty": bool(ask("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError, GitError):
         return {"commit": None, "dirty": None}  # an installed wheel: the version says it all
 
 
@@ -47,7 +48,7 @@ def build_manifest(config: RunConfig, benchmark: Benchmark, tasks: list[Task], i
         "source": source_commit(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": json.loads(config.model_dump_json()),
         "models": {
             "base_url": config.model.base_url,

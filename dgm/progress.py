@@ -1,4 +1,4 @@
-"""The live display of a run: a rich panel that the loop's events keep current."""
+"""The live display of a run: a rich panel that the coordinator's events keep current."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ class ProgressDisplay:
         self.console = console
         self.config = config
         self.started = time.monotonic()
-        self.generation = 0
-        self.in_flight: set[int] = set()
+        self.depth = 0  # the deepest lineage so far (an agent's generation)
+        self.in_flight: set[int] = set()  # attempts under way
+        self.jobs: set[str] = set()  # jobs running now
         self.counts = {"valid": 0, "rejected": 0, "failed": 0}
         self.best = 0.0
         self.tasks_graded = 0
@@ -39,7 +40,7 @@ class ProgressDisplay:
         self._lock = threading.Lock()
         self._live = Live(self._render(), console=console, refresh_per_second=2, transient=True)
 
-    def __enter__(self) -> "ProgressDisplay":
+    def __enter__(self) -> ProgressDisplay:
         self._live.__enter__()
         return self
 
@@ -48,11 +49,13 @@ class ProgressDisplay:
 
     def on_event(self, kind: str, data: dict[str, Any]) -> None:
         with self._lock:
-            if kind == "generation_started":
-                self.generation = data["generation"]
+            if kind == "job_started":
+                self.jobs.add(data["job"])
+            elif kind == "job_finished":
+                self.jobs.discard(data["job"])
             elif kind == "attempt_started":
                 self.in_flight.add(data["agent"])
-                self.generation = max(self.generation, data.get("generation") or 0)  # a resumed generation
+                self.depth = max(self.depth, data.get("generation") or 0)
                 self.state = "running"
                 if self.first_attempt_at is None:
                     self.first_attempt_at = time.monotonic()
@@ -64,8 +67,10 @@ class ProgressDisplay:
                 self.counts[data["status"]] = self.counts.get(data["status"], 0) + 1
                 self.finished_here += 1
                 self.finished_total += 1
+                if data["status"] == "valid" and data.get("score") is not None and not data.get("flagged"):
+                    self.best = max(self.best, data["score"])
                 why = f" ({data['reason']})" if data.get("reason") else ""
-                self.console.print(f"gen {self.generation}: agent {data['agent']} (parent {data['parent']}) {data['status']}{why}",
+                self.console.print(f"agent {data['agent']} (parent {data['parent']}) {data['status']}{why}",
                                    highlight=False, markup=False)
             elif kind == "task_graded":
                 self.tasks_graded += 1
@@ -79,8 +84,6 @@ class ProgressDisplay:
                 self.best = max(self.best, data["score"])
                 self.cost += data.get("cost", 0.0)
                 self.console.print(f"seed agent scored {data['score']:.2f}", highlight=False)
-            elif kind == "generation_finished":
-                self.best = max(self.best, data["best"])
             elif kind == "suite_check_started":
                 self.console.print(f"checking benchmark {data['benchmark']}: {data['tasks']} task(s), reference twice "
                                    "(cached after the first run)", highlight=False, markup=False)
@@ -105,7 +108,7 @@ class ProgressDisplay:
                 self.console.print(f"watchdog: agent {data['agent']} made no progress for {data['idle_s']:.0f} s; killed",
                                    highlight=False, markup=False)
             elif kind == "stop_forced":
-                self.console.print(f"grace period over: ending {len(data['in_flight'])} attempt(s) in flight now", highlight=False)
+                self.console.print(f"grace period over: ending the jobs of {len(data['in_flight'])} agent(s) now", highlight=False)
             elif kind == "run_resumed":
                 self.finished_total = max(0, data.get("attempts_done", 0))
                 self.flagged = data.get("flagged", 0)
@@ -131,8 +134,8 @@ class ProgressDisplay:
         spend = f"${self.cost:.4f}" + (f" of ${self.cap:.2f} cap" if self.cap is not None else "")
         table.add_row(
             f"[bold]dgm[/] {self.config.name}{' [yellow](demo: scripted model)[/]' if self.config.demo else ''}",
-            f"generation {self.generation}/{self.config.loop.generations}",
-            f"in flight {len(self.in_flight)}",
+            f"attempts {self.finished_total + len(self.in_flight)}/{self.planned_total}",
+            f"jobs {len(self.jobs)}/{self.config.loop.workers}",
             f"filed {self.counts['valid']} rejected {self.counts['rejected']} failed {self.counts['failed']}"
             + (f" [red]flagged {self.flagged}[/]" if self.flagged else ""),
             f"best {self.best:.2f}",

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from dgm.errors import DgmError
-from sandbox.tario import remove_tree
-
-LOCK_NAME = "run.lock"
+# The lock's name is shared with its reader (archive_db.liveness.lock_holder, which moved there).
+from archive_db.liveness import LOCK_NAME
+from kernel.errors import DgmError
+from kernel.trees import remove_tree
 
 
 @dataclass
@@ -28,7 +28,7 @@ class RunLock:
     run_dir: Path
     _file: IO[str] | None = field(default=None, init=False)
 
-    def acquire(self) -> "RunLock":
+    def acquire(self) -> RunLock:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         handle = open(self.run_dir / LOCK_NAME, "a+")
         try:
@@ -50,21 +50,6 @@ class RunLock:
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
             self._file = None
-
-
-def lock_holder(run_dir: Path) -> int | None:
-    """The pid of the process working on this run now, or None when nobody holds its lock."""
-    path = Path(run_dir) / LOCK_NAME
-    if not path.exists():
-        return None
-    with open(path) as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            text = handle.read().strip()
-            return int(text) if text.isdigit() else -1
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return None
 
 
 def repair(run_dir: Path) -> list[str]:

@@ -16,8 +16,9 @@ from dgm.agents_repo import AgentRepo
 from dgm.config import RunConfig
 from dgm.errors import DgmError, NotFoundError
 from dgm.gateway import Gateway
-from dgm.model_client import CallContext, ModelClient
 from dgm.loop import run_dir_archive
+from dgm.model_client import CallContext, ModelClient
+from kernel.git import FOREIGN_REPO_ENV, GitError, git_bytes
 from sandbox.container import DockerSandbox
 from sandbox.engine import docker_client
 
@@ -35,10 +36,11 @@ def snapshot_repo(repo: Path, dest: Path) -> Path:
     if not (repo / ".git").exists():
         raise DgmError(f"{repo} is not a git repository")
     dest.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", "HEAD"], capture_output=True)
-    if archive.returncode != 0:
-        raise DgmError(f"cannot read {repo} at HEAD: {archive.stderr.decode(errors='replace').strip()[:200]}")
-    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    try:  # the user's repository: its hooks, filters and configuration are not run
+        archive = git_bytes("archive", "--format=tar", "HEAD", cwd=repo, env=FOREIGN_REPO_ENV)
+    except GitError as exc:
+        raise DgmError(f"cannot read {repo} at HEAD: {str(exc).strip()[:200]}") from None
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     return dest
 
 
@@ -74,7 +76,7 @@ def replay(run_dir: Path, agent_id: int, repo: Path, problem_file: Path, out_dir
             sandbox = DockerSandbox(docker_client(), config.sandbox, labels={"dgm.run": str(run.id), "dgm.role": "replay"})
             ctx = CallContext(run_id=run.id, agent_id=agent.id, task_id=f"replay:{repo.name}", purpose="replay")
             with Gateway(models, ctx, config.model.agent_model, config.limits) as gw:
-                outcome = run_agent(sandbox, config, code, snapshot, problem_file.read_text(), gw, work / "run")
+                outcome = run_agent(sandbox, config, code, snapshot, problem_file.read_text(), gw.channel, work / "run")
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "patch.diff").write_text(outcome.patch)
         (out_dir / "transcript.json").write_text(json.dumps(outcome.transcript, indent=1))

@@ -1,4 +1,6 @@
-"""The parts one run wires together, built once from the config and shared by the loop's steps."""
+"""The parts one run wires together, built once from the config and shared by the coordinator, the
+watchdog and the gateways: the archive, the model client and its budgets, the stop request, the
+event log, and which agents have work in flight (for the watchdog's stall check)."""
 
 from __future__ import annotations
 
@@ -6,33 +8,21 @@ import json
 import random
 import threading
 import time
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any
 
-from archive_db import Archive
-from benchmarks.cache import GradeCache, grade_cached
-from benchmarks.grader import GradeResult
 from benchmarks.task import Task
 from dgm.agents_repo import AgentRepo
 from dgm.budget import Budget
 from dgm.config import RunConfig
+from dgm.events import AgentFlagged, Event, from_name
 from dgm.gateway import Gateway
-from dgm.model_client import CallContext, ModelClient
-from sandbox.container import DockerSandbox
-from sandbox.tario import scratch_dir
+from dgm.model_client import CallContext
+from dgm.protocols import Archive, Model, Sandbox
 
 EventSink = Callable[[str, dict[str, Any]], None]
-T = TypeVar("T")
-
-
-class Interrupted(Exception):
-    """The run is being stopped under this attempt: it stays open and continues on resume."""
-
-
-class Stalled(Exception):
-    """The watchdog killed this attempt: it made no progress for longer than its limit."""
 
 
 @dataclass
@@ -65,15 +55,15 @@ class Runtime:
     archive: Archive
     run_id: int
     repo: AgentRepo
-    sandbox: DockerSandbox
-    models: ModelClient
+    sandbox: Sandbox
+    models: Model
     tasks: list[Task]  # the usable tasks: broken ones left out by the suite check
     first_stage: tuple[str, ...] | None = None  # the suite's own first evaluation stage
-    grade_cache: GradeCache | None = None
     canaries: list[Task] = field(default_factory=list)  # cheating-canary tasks (dgm/canaries.py); none: no checks
     budget: Budget = field(default_factory=lambda: Budget(cap=None))
     on_event: EventSink = lambda kind, data: None
     stop: StopRequest = field(default_factory=StopRequest)
+    kill_jobs: Callable[[], None] = lambda: None  # the executor's: end every job's process now
     _events_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     # The watchdog's view of attempts in flight: agent id -> monotonic time of its last progress.
     _progress: dict[int, float] = field(default_factory=dict, init=False)
@@ -138,32 +128,14 @@ class Runtime:
         with self._progress_lock:
             return agent_id in self._stalled
 
-    def check(self, agent_id: int) -> None:
-        """Raise if this attempt's work can no longer be trusted: the watchdog killed it, or the run
-        is being stopped and its containers were removed. Called after every container step, so a
-        result from a killed container is never recorded."""
-        if self.is_stalled(agent_id):
-            raise Stalled(self.stall_reason())
-        if self.interrupted:
-            raise Interrupted("the run was stopped")
-
-    def unpaused(self, agent_id: int, run: Callable[[], T]) -> T:
-        """Run an agent (``run``) again when the model endpoint went down while it worked: an outage
-        longer than the agent's own timeouts would otherwise end it early and blame it (a task
-        "failed", a self-edit "empty"). The pause must cost time, never an attempt."""
-        while True:
-            before = self.models.outages
-            outcome = run()
-            self.check(agent_id)
-            if self.models.outages == before and not self.models.paused:
-                return outcome
-            # Its model calls wait out the rest of the pause (one of them probes the endpoint).
-            self.emit("agent_run_repeated", agent=agent_id, reason="the model endpoint was down while it ran")
-
     def shut_down(self) -> None:
-        """End every attempt in flight now: remove their containers, close the model channel."""
-        self.sandbox.close()
+        """End every job in flight now: kill their processes, remove their containers, close the
+        model channel. Safe from any thread (the watchdog's, a signal handler's)."""
         self.models.cancel()
+        self.sandbox.close()
+        self.kill_jobs()  # returns once the jobs have ended, each having removed its own containers
+        # What a job killed outright (it did not end within the executor's grace) left running.
+        self.sandbox.remove_where({"dgm.run_dir": str(self.run_dir.resolve())})
 
     def stall_reason(self) -> str:
         return f"stalled: no progress for over {self.config.loop.attempt_stall_s:.0f} s (killed by the watchdog)"
@@ -173,45 +145,33 @@ class Runtime:
         """The run's containers and model channel are being shut down: results now are meaningless."""
         return self.sandbox.closed or self.models.cancelled or self.models.gave_up
 
-    def gateway(self, agent_id: int | None, task_id: str | None, purpose: str) -> Gateway:
+    def gateway(self, agent_id: int | None, task_id: str | None, purpose: str, model: str | None = None) -> Gateway:
+        """A gateway for one job's agent (or its diagnosis): its calls count against this run's budgets."""
         ctx = self.call_context(agent_id, task_id, purpose)
-        return Gateway(self.models, ctx, self.config.model.agent_model, self.config.limits)
-
-    def grade(self, task: Task, patch: str) -> GradeResult:
-        """Grade with the configured grader: SWE-bench's official harness when chosen, otherwise ours
-        (through the grade cache)."""
-        if task.benchmark == "swebench" and self.config.evaluation.swebench_grader == "official":
-            from benchmarks.swebench import grade_official_one
-
-            return grade_official_one(task, patch)
-        return grade_cached(self.sandbox, task, patch, self.grade_cache)
+        return Gateway(self.models, ctx, model or self.config.model.agent_model, self.config.limits)
 
     def call_context(self, agent_id: int | None, task_id: str | None, purpose: str) -> CallContext:
         return CallContext(run_id=self.run_id, agent_id=agent_id, task_id=task_id, purpose=purpose)
 
-    @contextmanager
-    def workdir(self, name: str) -> Iterator[Path]:
-        """A scratch directory under the run directory, removed afterwards whatever a container
-        left in it (sandbox.tario.remove_tree: no recursion limit, no silent leftovers)."""
-        root = self.run_dir / "work"
-        root.mkdir(parents=True, exist_ok=True)
-        with scratch_dir(f"{name}-", root) as path:
-            yield path
-
-    def emit(self, kind: str, **data: Any) -> None:
-        """One structured event: appended to events.jsonl and handed to the progress display."""
-        record = {"t": round(time.time(), 3), "event": kind, **data}
+    def emit(self, event: Event) -> None:
+        """One event (dgm/events.py): appended to events.jsonl and handed to the live display."""
+        data = event.fields()
+        record = {"t": round(time.time(), 3), "event": event.name, **data}
         with self._events_lock, open(self.run_dir / "events.jsonl", "a") as log:
             log.write(json.dumps(record, default=str) + "\n")
         if isinstance(data.get("agent"), int):
             self.touch(data["agent"])
-        self.on_event(kind, record)
+        self.on_event(event.name, record)
 
-    def flag(self, agent_id: int, reason: str, **data: Any) -> None:
+    def emit_named(self, name: str, **data: Any) -> None:
+        """An event a lower layer reported through a plain callback (a benchmark check, the model client)."""
+        self.emit(from_name(name, data))
+
+    def flag(self, agent_id: int, reason: str, task: str | None, source: str) -> None:
         """Flag an agent as a suspected reward hacker (the first reason stays) and say so once."""
         if self.archive.flag_agent(agent_id, reason):
-            self.emit("agent_flagged", agent=agent_id, reason=reason, **data)
+            self.emit(AgentFlagged(agent=agent_id, reason=reason, task=task, source=source))
 
-    def notify(self, kind: str, **data: Any) -> None:
+    def notify(self, event: str, /, **data: Any) -> None:
         """Status for the live display only (e.g. the heartbeat): not an event worth logging."""
-        self.on_event(kind, {"t": round(time.time(), 3), "event": kind, **data})
+        self.on_event(event, {"t": round(time.time(), 3), "event": event, **data})

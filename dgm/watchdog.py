@@ -4,10 +4,11 @@ Every few seconds it
 - writes RUN_DIR/heartbeat.json (pid, state, active time, spend, attempts in flight),
   which `dgm status` reads from another shell to tell a live run from a dead one;
 - stops the run when its wall-time budget is used up (active time, summed across resumes);
-- enforces the graceful stop's bound: once a stop is older than loop.stop_grace_s, the containers
-  of attempts still in flight are removed and the model channel is closed, so they end now;
-- kills attempts that made no progress for loop.attempt_stall_s (their containers are removed, and
-  the attempt is recorded as failed). Time the run spends paused on a down endpoint is not a stall.
+- enforces the graceful stop's bound: once a stop is older than loop.stop_grace_s, the jobs still
+  in flight are killed (their process groups and containers) and the model channel is closed;
+- marks attempts that made no progress for loop.attempt_stall_s (no job message, model call or
+  container for that long): their containers are removed here, the coordinator ends their jobs'
+  processes and records them failed. Time the run spends paused on a down endpoint is not a stall.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import threading
 import time
 from pathlib import Path
 
-from archive_db.schema import utcnow
-from dgm.liveness import HEARTBEAT, read_heartbeat
+from archive_db.liveness import HEARTBEAT, read_heartbeat
+from dgm.events import AttemptStalled, BudgetExhaustedEvent, EndpointGaveUp, StopForced, WatchdogError
 from dgm.runtime import Runtime
+
 
 def previous_active_s(run_dir: Path) -> float:
     """The active time of the run's earlier sessions (the wall-time budget counts all of them)."""
@@ -42,9 +44,8 @@ class Watchdog:
         self.interval_s = interval_s or max(0.2, min(bounds))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="dgm-watchdog", daemon=True)
-        self._killed_at: dict[int, float] = {}
 
-    def start(self) -> "Watchdog":
+    def start(self) -> Watchdog:
         self._thread.start()
         return self
 
@@ -58,7 +59,7 @@ class Watchdog:
             try:
                 self.tick()
             except Exception as exc:  # noqa: BLE001 - the watchdog must outlive any one bad tick
-                self.rt.emit("watchdog_error", error=f"{type(exc).__name__}: {exc}")
+                self.rt.emit(WatchdogError(error=f"{type(exc).__name__}: {exc}"))
 
     def tick(self, final: bool = False) -> None:
         if not final:
@@ -72,14 +73,14 @@ class Watchdog:
         rt = self.rt
         reason = wall_time_reason(rt)
         if reason and rt.stop.request(reason):
-            rt.emit("budget_exhausted", run=rt.run_id, reason=reason, active_s=round(rt.active_s, 1))
+            rt.emit(BudgetExhaustedEvent(run=rt.run_id, reason=reason, active_s=round(rt.active_s, 1)))
 
     def _stop_on_outage(self) -> None:
         rt = self.rt
         if rt.models.gave_up and rt.stop.request(f"model endpoint {rt.config.model.base_url} down for over "
                                                  f"{rt.config.model.max_pause_s:.0f} s"):
             # Nothing useful can happen without the model: end the attempts now; they resume with the run.
-            rt.emit("endpoint_gave_up", run=rt.run_id, reason=rt.stop.reason)
+            rt.emit(EndpointGaveUp(run=rt.run_id, reason=rt.stop.reason))
             rt.shut_down()
 
     def _enforce_grace(self) -> None:
@@ -87,7 +88,7 @@ class Watchdog:
         if rt.stop.since is None or rt.interrupted:
             return
         if time.monotonic() - rt.stop.since >= rt.config.loop.stop_grace_s:
-            rt.emit("stop_forced", in_flight=rt.in_flight(), grace_s=rt.config.loop.stop_grace_s)
+            rt.emit(StopForced(in_flight=rt.in_flight(), grace_s=rt.config.loop.stop_grace_s))
             rt.shut_down()
 
     def _kill_stalled(self) -> None:
@@ -99,22 +100,10 @@ class Watchdog:
                 rt.touch(agent)
             return
         for agent, idle in rt.idle_attempts(limit):
+            # The coordinator ends its jobs' processes and records it failed; its containers go now.
             rt.mark_stalled(agent)
-            self._killed_at[agent] = time.monotonic()
             removed = rt.sandbox.remove_where({"dgm.agent": str(agent)})
-            rt.emit("attempt_stalled", agent=agent, idle_s=round(idle, 1), containers_removed=removed)
-        # An attempt whose thread is stuck outside any container (it cannot be killed from here) is
-        # recorded as failed anyway, and the loop stops waiting for it.
-        for agent, when in list(self._killed_at.items()):
-            if agent not in rt.in_flight():
-                del self._killed_at[agent]
-            elif time.monotonic() - when > max(30.0, limit):
-                reason = f"stalled: no progress for over {limit:.0f} s (abandoned by the watchdog)"
-                cost = rt.archive.cost(agent_id=agent)
-                if rt.archive.finish_agent(agent, status="failed", reason=reason, cost_usd=cost, finished_at=utcnow()):
-                    rt.emit("attempt_finished", agent=agent, parent=None, status="failed", reason=reason, cost=cost)
-                rt.ended(agent)
-                del self._killed_at[agent]
+            rt.emit(AttemptStalled(agent=agent, idle_s=round(idle, 1), containers_removed=removed))
 
     def _heartbeat(self, final: bool) -> None:
         rt = self.rt

@@ -19,10 +19,11 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import docker
 import requests
@@ -30,8 +31,8 @@ import urllib3
 from docker.errors import APIError, DockerException, NotFound
 from docker.types import LogConfig, Ulimit
 
-from dgm.config import SandboxConfig
-from dgm.errors import SandboxError
+from kernel.errors import SandboxError
+from sandbox.config import SandboxConfig
 from sandbox.disk import DiskWatch, layer_meter, stop_for_disk
 from sandbox.image import MANAGED_LABEL
 from sandbox.seccomp import wrap
@@ -182,7 +183,8 @@ class DockerSandbox:
             error = error or problem
         return error
 
-    def _create(self, image: str, command: list[str], mounts: list[Mount], env: dict[str, str], workdir: str, labels: dict[str, str]):
+    def _create(self, image: str, command: list[str], mounts: list[Mount], env: dict[str, str], workdir: str,
+                labels: dict[str, str]):
         with self._lock:
             if self._closed:
                 # After an interrupt, worker threads must not start new containers behind our back.
@@ -217,7 +219,8 @@ class DockerSandbox:
                 detach=True,
             )
         except docker.errors.ImageNotFound:
-            raise SandboxError(f"sandbox image {image} is missing; run `dgm setup` (see `dgm setup --help` for benchmark images)") from None
+            raise SandboxError(f"sandbox image {image} is missing; run `dgm setup` "
+                               "(see `dgm setup --help` for benchmark images)") from None
         except DOCKER_ERRORS as exc:
             _remove_named(self.client, name)  # the engine may have made it after all (a client timeout)
             raise SandboxError(f"cannot create a container: {_describe(exc)}") from None

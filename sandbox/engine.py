@@ -11,7 +11,7 @@ from pathlib import Path
 import docker
 from docker.errors import DockerException
 
-from dgm.errors import SandboxError
+from kernel.errors import SandboxError
 
 DOCKERD_LOG = Path("/var/log/dgm-dockerd.log")
 # Connections the shared client keeps for reuse. Each live container may hold three at once (its

@@ -13,14 +13,14 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import docker
 from docker.errors import ImageNotFound
 
-from dgm.errors import SandboxError
+from kernel.errors import SandboxError
 from sandbox.engine import _apt_install
 
 SUITE = "bookworm"

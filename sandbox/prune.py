@@ -17,8 +17,9 @@ container started using meanwhile; such refusals are reported, not raised.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import docker
 import requests
@@ -132,7 +133,8 @@ def prune_images(client: docker.DockerClient, keep: Iterable[str] = (), max_age_
     return chosen
 
 
-def prune_outdated_images(client: docker.DockerClient, keep: Iterable[str] = (), log: Log = lambda msg: None) -> list[PrunedImage]:
+def prune_outdated_images(client: docker.DockerClient, keep: Iterable[str] = (),
+                          log: Log = lambda msg: None) -> list[PrunedImage]:
     """What a run does at start: remove unused older versions of our recipes' images (two engine
     calls when there is nothing to do). Never raises: a failed cleanup must not stop a run."""
     try:

@@ -45,9 +45,9 @@ def program() -> list[tuple[int, int, int, int]]:
 
 # Runs in the container as its first process: install the filter, then become the real command. It
 # fails closed: without the filter, the disk limit could be outrun.
-WRAPPER = """\
+WRAPPER = f"""\
 import ctypes, os, signal, sys
-PROGRAM = {program!r}
+PROGRAM = {program()!r}
 class Insn(ctypes.Structure):
     _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
 class Prog(ctypes.Structure):
@@ -66,7 +66,7 @@ try:
 except OSError as exc:
     sys.stderr.write("dgm: cannot run " + sys.argv[1] + ": " + exc.strerror + "\\n")
     os._exit(127)
-""".format(program=program())
+"""
 
 
 def wrap(command: list[str]) -> list[str]:

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 import tarfile
 import tempfile
 import time
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Iterable, Iterator
+from typing import IO
 
-from dgm.errors import SandboxError
+from kernel.config import human_size
+from kernel.errors import SandboxError
+
+# Removal and scratch folders are kernel's (any tree on the host); still named here for sandbox.tario's callers.
+from kernel.trees import folder_entries
+from kernel.trees import remove_tree as remove_tree
+from kernel.trees import scratch_dir as scratch_dir
 
 MAX_EXTRACT_BYTES = 200 * 1024 * 1024
 # Far below PATH_MAX (4096) whatever folder the tree is copied under later (work dirs, temp dirs).
@@ -41,14 +46,6 @@ class OutputLimits:
     bytes: int = MAX_EXTRACT_BYTES
     depth: int = 64  # path components below the copied folder
     seconds: float = 120.0  # the whole copy-back, from the first byte to the last file written
-
-
-def human_size(n: int) -> str:
-    """1.5 GiB, 200.0 MiB, 512 B: for reasons a person reads."""
-    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{n} B"
 
 
 def tar_directory(source: Path, arcname: str, uid: int) -> bytes:
@@ -183,7 +180,7 @@ def _remove_escaping_links(dest: Path) -> list[str]:
     escaping: list[str] = []
     stack = [os.fspath(dest)]
     while stack:
-        for entry in _entries(stack.pop()):
+        for entry in folder_entries(stack.pop()):
             if entry.is_symlink():
                 real = os.path.realpath(entry.path)
                 if real != root and not real.startswith(root + os.sep):
@@ -193,78 +190,3 @@ def _remove_escaping_links(dest: Path) -> list[str]:
     for path in escaping:
         os.unlink(path)
     return [os.path.relpath(path, dest) for path in escaping]
-
-
-# -- removing what a container handed back -----------------------------------------------------
-
-def remove_tree(path: Path) -> None:
-    """Remove ``path`` and everything below it, whatever a container put there.
-
-    Iterative (Python 3.11's shutil.rmtree recurses, and a deep tree raised RecursionError half way,
-    leaving a folder nothing could remove), never follows links, and opens up folders it may not
-    list. Falls back on `rm -rf` for what it cannot reach (a path past PATH_MAX). Missing is fine;
-    raises OSError when something is left.
-    """
-    try:
-        _remove_iteratively(os.fspath(path))
-    except OSError:
-        subprocess.run(["rm", "-rf", "--", os.fspath(path)], capture_output=True, check=False)
-    if os.path.lexists(path):
-        raise OSError(f"could not remove {path}")
-
-
-def _remove_iteratively(root: str) -> None:
-    if not os.path.lexists(root):
-        return
-    if os.path.islink(root) or not os.path.isdir(root):
-        os.unlink(root)
-        return
-    stack: list[tuple[str, bool]] = [(root, False)]
-    while stack:
-        folder, emptied = stack.pop()
-        if emptied:
-            _missing_ok(os.rmdir, folder)
-            continue
-        stack.append((folder, True))
-        for entry in _entries(folder):
-            if entry.is_dir(follow_symlinks=False):
-                stack.append((entry.path, False))
-            else:
-                _missing_ok(os.unlink, entry.path)
-
-
-def _entries(folder: str) -> list[os.DirEntry]:
-    try:
-        with os.scandir(folder) as it:
-            return list(it)
-    except FileNotFoundError:
-        return []
-    except PermissionError:  # a folder without read or search rights (we run as its owner)
-        os.chmod(folder, 0o700)
-        with os.scandir(folder) as it:
-            return list(it)
-
-
-def _missing_ok(remove, path: str) -> None:
-    try:
-        remove(path)
-    except FileNotFoundError:
-        pass
-    except PermissionError:  # its folder is not writable for us: make it so, then try once more
-        os.chmod(os.path.dirname(path), 0o700)
-        remove(path)
-
-
-@contextmanager
-def scratch_dir(prefix: str, parent: Path | None = None) -> Iterator[Path]:
-    """A new empty folder removed afterwards with remove_tree (tempfile's own cleanup recurses)."""
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    try:
-        yield path
-    except BaseException:
-        try:
-            remove_tree(path)
-        except OSError:
-            pass  # the error on its way out is the one to report; recovery.repair() tries again
-        raise
-    remove_tree(path)

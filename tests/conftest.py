@@ -18,9 +18,9 @@ def _dgm_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
 
 @pytest.fixture(scope="session")
 def docker_client():
+    import docker
     from docker.errors import DockerException
 
-    import docker
     from sandbox.image import default_tag, image_exists
 
     try:

@@ -1,14 +1,15 @@
 """The dashboard application: the lineage browser over every run under one run root.
 
-Read-only by construction: GET routes only, SQLite opened with mode=ro, git asked for diffs and
-archives only. ``Guard`` (security.py) sits in front of everything, static files included.
+Read-only by construction: GET routes only, SQLite opened by archive_db.reader (which writes no file of
+a run directory, SQLite's own included), git asked for diffs and archives only. ``Guard``
+(security.py) sits in front of everything, static files included.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException as FastAPIHTTPException
@@ -16,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from dgm import __version__
+from kernel import __version__
 from web.responses import SafeJSON
 from web.routes import agents, pages, runs
 from web.run_root import RunRoot

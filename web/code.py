@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
-from dgm.agents_repo import AgentRepo
-from dgm.errors import NotFoundError
-from dgm.patches import GIT_ENV
+from archive_db.agents_repo import AgentRepo
+from kernel.errors import NotFoundError
+from kernel.git import GitError
 
 OBJECT_NAME = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 MAX_DIFF_CHARS = 2_000_000  # a browser renders this much comfortably; beyond it we say it was cut
@@ -30,8 +29,8 @@ def has_code(run_dir: Path) -> bool:
 
 
 def repo(run_dir: Path) -> AgentRepo | None:
-    # AgentRepo creates a missing repository: check first, the dashboard never writes.
-    return AgentRepo(run_dir / "agents.git") if has_code(run_dir) else None
+    # create=False: the dashboard never writes, not even a missing repository.
+    return AgentRepo(run_dir / "agents.git", create=False) if has_code(run_dir) else None
 
 
 def valid_commit(commit: str | None) -> bool:
@@ -72,10 +71,10 @@ def _diff(run_dir: Path, old: str, new: str) -> dict[str, Any] | None:
 
 def tarball(run_dir: Path, commit: str | None, prefix: str) -> bytes | None:
     """The agent's files as .tar.gz (git archive reads the bare repository only)."""
-    if not valid_commit(commit) or not has_code(run_dir):
+    agents = repo(run_dir) if valid_commit(commit) else None
+    if agents is None:
         return None
-    proc = subprocess.run(
-        ["git", "-c", "core.hooksPath=/dev/null", "archive", "--format=tar.gz", f"--prefix={prefix}/", str(commit)],
-        cwd=run_dir / "agents.git", env=GIT_ENV, capture_output=True, timeout=120,
-    )
-    return proc.stdout if proc.returncode == 0 else None
+    try:
+        return agents.tarball(str(commit), prefix)
+    except GitError:
+        return None

@@ -4,11 +4,12 @@ compact. Whole-run answers are serialised once per change of the run and then se
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fastapi.responses import JSONResponse, Response
 
-from web.reader import RunReader
+from archive_db.reader import RunReader
 
 
 def dumps(content: Any) -> bytes:

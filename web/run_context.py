@@ -4,19 +4,18 @@ answers (agents with their live cost, the summary) that several endpoints share.
 from __future__ import annotations
 
 import json
-import os
 import shlex
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException, Request
 from sqlalchemy.exc import DatabaseError
 
+from archive_db.reader import RunReader
 from web import lineage
-from web.reader import RunReader
 from web.run_root import RunRoot
 from web.series import agent_cost
 
@@ -87,16 +86,12 @@ def context_for(root: RunRoot, path: Path) -> RunContext | None:
     return RunContext(name=path.name, path=path, reader=reader, run=run) if run else None
 
 
-def last_activity(path: Path) -> str | None:
-    times = []
-    for name in ("archive.sqlite", "archive.sqlite-wal", "events.jsonl"):
-        try:
-            times.append(os.stat(path / name).st_mtime)
-        except FileNotFoundError:
-            continue
-    if not times:
+def last_activity(reader: RunReader) -> str | None:
+    """When the run last wrote its archive or event log, in ISO 8601 UTC (never when we read it)."""
+    when = reader.last_activity()
+    if when is None:
         return None
-    return datetime.fromtimestamp(max(times), timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    return datetime.fromtimestamp(when, UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def shown_config(config_json: str | None) -> dict[str, Any]:
@@ -126,7 +121,7 @@ def summarize(ctx: RunContext) -> dict[str, Any]:
         "dgm_version": run.get("dgm_version"),
         "started": run.get("created_at"),
         "updated": run.get("updated_at"),
-        "last_activity": last_activity(ctx.path),
+        "last_activity": last_activity(ctx.reader),
         "agents": len(nodes),
         "counts": dict(Counter(n["status"] for n in nodes)),
         "generations": max((n["generation"] for n in nodes), default=0),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from web.reader import RunReader
+from archive_db.reader import RunReader
 
 RUN_FILES = ("archive.sqlite", "events.jsonl", "agents.git")
 

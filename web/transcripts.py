@@ -18,8 +18,8 @@ def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # multi-part content: keep the text parts, name the others
-        parts = [p.get("text", "") if isinstance(p, dict) and "text" in p else f"[{p.get('type', 'part') if isinstance(p, dict) else 'part'}]"
-                 for p in content]
+        parts = [p.get("text", "") if isinstance(p, dict) and "text" in p
+                 else f"[{p.get('type', 'part') if isinstance(p, dict) else 'part'}]" for p in content]
         return "\n".join(str(p) for p in parts)
     return json.dumps(content, indent=2, default=str)
 

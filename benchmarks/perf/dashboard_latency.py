@@ -87,8 +87,10 @@ def main() -> None:
                   f"in {time.perf_counter() - start:.1f} s")
         db = run_dir / "archive.sqlite"
         with sqlite3.connect(db) as conn:
-            counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("agents", "evaluations", "model_calls")}
-            best = conn.execute("SELECT id FROM agents WHERE status IN ('seed','valid') ORDER BY score DESC, id LIMIT 1").fetchone()[0]
+            counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                      for t in ("agents", "evaluations", "model_calls")}
+            best = conn.execute("SELECT id FROM agents WHERE status IN ('seed','valid') "
+                                "ORDER BY score DESC, id LIMIT 1").fetchone()[0]
             some = conn.execute("SELECT max(id) FROM agents WHERE transcript_json IS NOT NULL").fetchone()[0]
         size_mb = sum(p.stat().st_size for p in run_dir.glob("archive.sqlite*")) / 1e6
         print(f"archive: {size_mb:.0f} MB, {counts['agents']} agents, {counts['evaluations']} evaluations, "

@@ -23,8 +23,9 @@ from pathlib import Path
 from benchmarks.cache import GradeCache, grade_cached
 from benchmarks.grader import grade
 from benchmarks.task import Task, load_suite
-from dgm.config import SandboxConfig
-from dgm.patches import copy_tree
+from kernel.git import git
+from kernel.trees import copy_tree
+from sandbox.config import SandboxConfig
 from sandbox.container import DockerSandbox
 from sandbox.engine import docker_client
 
@@ -34,7 +35,8 @@ def bare_run(image: str, task: Task, scratch: Path) -> float:
     tree = scratch / task.id
     shutil.rmtree(tree, ignore_errors=True)
     copy_tree(task.repo_dir, tree)
-    subprocess.run(["git", "apply", "--whitespace=nowarn", "-"], input=(task.solution_patch or "").encode(), cwd=tree, check=True)
+    git("apply", "--whitespace=nowarn", "-", cwd=tree, env={"GIT_CEILING_DIRECTORIES": str(scratch)},
+        input=(task.solution_patch or "").encode())
     copy_tree(task.hidden_dir, tree)
     start = time.monotonic()
     subprocess.run(["docker", "run", "--rm", "--network", "none", "-v", f"{tree}:/repo:ro", "-w", "/repo",
@@ -78,7 +80,8 @@ def main() -> None:
     print(f"\n{len(rows)} tasks x {args.repeat} repeats")
     print(f"bare docker run of the test command : {bare_mean:.2f} s/task")
     print(f"our grader (fresh container)         : {grade_mean:.2f} s/task   overhead ratio {grade_mean / bare_mean:.2f}x")
-    print(f"grade-cache hit                      : {cached_mean * 1000:.1f} ms/task   {grade_mean / cached_mean:.0f}x faster than grading")
+    print(f"grade-cache hit                      : {cached_mean * 1000:.1f} ms/task   "
+          f"{grade_mean / cached_mean:.0f}x faster than grading")
     print(f"whole suite graded once              : {sum(r[2] for r in rows):.1f} s sequential")
 
 

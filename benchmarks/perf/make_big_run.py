@@ -61,13 +61,18 @@ def _pick_parent(rng: random.Random, archive: list[tuple[int, float, float]]) ->
     return rng.choices(archive, weights=weights)[0]
 
 
-def make_big_run(run_dir: Path, n_agents: int = 5000, n_tasks: int = 14, seed: int = 0) -> dict[str, Any]:
-    """Write the run; returns {agents, evaluations, calls, best_id} for the caller's report."""
+def make_big_run(run_dir: Path, n_agents: int = 5000, n_tasks: int = 14, seed: int = 0,
+                 task_ids: list[str] | None = None) -> dict[str, Any]:
+    """Write the run; returns {agents, evaluations, calls, best_id} for the caller's report.
+    ``task_ids``: real task ids to record evaluations on (then ``n_tasks`` is their number) instead of
+    synthetic ones, so the engine can resume the run (benchmarks/perf/coordinator_bookkeeping.py)."""
     rng = random.Random(seed)
-    tasks = [f"synthetic-task-{i:02d}" for i in range(n_tasks)]
+    tasks = list(task_ids) if task_ids else [f"synthetic-task-{i:02d}" for i in range(n_tasks)]
+    n_tasks = len(tasks)
     first_stage = max(1, n_tasks // 3)
     archive = Archive.in_dir(run_dir)
-    run = archive.create_run(run_dir.name, json.dumps({"name": run_dir.name, "loop": {"selection": "score_child_prop"}}), "synthetic")
+    config = {"name": run_dir.name, "loop": {"selection": "score_child_prop"}}
+    run = archive.create_run(run_dir.name, json.dumps(config), "synthetic")
     agents: list[dict[str, Any]] = []
     evaluations: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []
@@ -82,18 +87,21 @@ def make_big_run(run_dir: Path, n_agents: int = 5000, n_tasks: int = 14, seed: i
         if sum(solved) / len(ran) >= 0.4:
             ran = tasks
             solved += [solves(t) for t in tasks[first_stage:]]
-        for task, ok in zip(ran, solved):
+        for task, ok in zip(ran, solved, strict=True):
             tests = {f"tests/test_{task}.py::test_{k}": "PASSED" if ok or rng.random() < 0.5 else "FAILED" for k in range(6)}
             evaluations.append({"agent_id": agent_id, "task_id": task, "stage": 1 if task in tasks[:first_stage] else 2,
-                                "resolved": ok, "empty_patch": False, "duration_s": rng.uniform(20, 300), "agent_status": "submitted",
-                                "patch": f"diff --git a/{task}.py b/{task}.py\n--- a/{task}.py\n+++ b/{task}.py\n@@ -1,3 +1,3 @@\n-{_text(rng, 12)}\n+{_text(rng, 12)}\n",
+                                "resolved": ok, "empty_patch": False, "duration_s": rng.uniform(20, 300),
+                                "agent_status": "submitted",
+                                "patch": f"diff --git a/{task}.py b/{task}.py\n--- a/{task}.py\n+++ b/{task}.py\n"
+                                         f"@@ -1,3 +1,3 @@\n-{_text(rng, 12)}\n+{_text(rng, 12)}\n",
                                 "patch_hash": f"{rng.getrandbits(128):032x}", "test_output": _text(rng, 150),
                                 "test_results_json": json.dumps(tests), "transcript_json": _transcript(rng, 8, 50),
                                 "task_hash": "synthetic", "exit_code": 0 if ok else 1, "created_at": when})
             _measure(evaluations[-1])
             calls.extend({"run_id": run.id, "agent_id": agent_id, "task_id": task, "purpose": "solve", "model": "synthetic-agent",
                           "prompt_tokens": rng.randint(2000, 30000), "completion_tokens": rng.randint(100, 2000),
-                          "cost_usd": rng.uniform(0.001, 0.02), "latency_s": rng.uniform(1, 20), "created_at": when} for _ in range(3))
+                          "cost_usd": rng.uniform(0.001, 0.02), "latency_s": rng.uniform(1, 20), "created_at": when}
+                         for _ in range(3))
         return len(ran), sum(solved)
 
     def add(agent_id: int, parent: tuple[int, float, float] | None, generation: int, status: str) -> None:
@@ -102,8 +110,9 @@ def make_big_run(run_dir: Path, n_agents: int = 5000, n_tasks: int = 14, seed: i
         # Most self-edits change little, a few help, a few hurt: a slow climb with many dead ends.
         skill = 0.25 if parent is None else min(1.0, max(0.0, parent[2] + rng.gauss(0.0, 0.04)))
         target = rng.choice(tasks)
-        row: dict[str, Any] = {"id": agent_id, "run_id": run.id, "parent_id": parent[0] if parent else None, "generation": generation,
-                               "status": status, "created_at": clock, "target_task": None if parent is None else target,
+        row: dict[str, Any] = {"id": agent_id, "run_id": run.id, "parent_id": parent[0] if parent else None,
+                               "generation": generation, "status": status, "created_at": clock,
+                               "target_task": None if parent is None else target,
                                "diagnosis_json": None if parent is None else _diagnosis(rng, target),
                                "transcript_json": None if parent is None else _transcript(rng, rng.randint(6, 30), 120),
                                "files_changed": 0 if parent is None else rng.randint(1, 4), "lines_added": rng.randint(1, 80),
@@ -119,8 +128,9 @@ def make_big_run(run_dir: Path, n_agents: int = 5000, n_tasks: int = 14, seed: i
             row.update(score=solved / n, n_tasks=n, n_resolved=solved, finished_at=clock + timedelta(minutes=10))
             archived.append((agent_id, solved / n, skill))
         if parent is not None:
-            calls.append({"run_id": run.id, "agent_id": agent_id, "task_id": target, "purpose": "diagnose", "model": "synthetic-diagnoser",
-                          "prompt_tokens": rng.randint(10000, 60000), "completion_tokens": rng.randint(300, 1500),
+            calls.append({"run_id": run.id, "agent_id": agent_id, "task_id": target, "purpose": "diagnose",
+                          "model": "synthetic-diagnoser", "prompt_tokens": rng.randint(10000, 60000),
+                          "completion_tokens": rng.randint(300, 1500),
                           "cost_usd": rng.uniform(0.02, 0.2), "latency_s": rng.uniform(5, 60), "created_at": clock})
         agents.append(_measure(row))
 
@@ -130,7 +140,10 @@ def make_big_run(run_dir: Path, n_agents: int = 5000, n_tasks: int = 14, seed: i
         generation += 1
         for _ in range(min(PARENTS_PER_GENERATION, n_agents - len(agents))):
             last = len(agents) + PARENTS_PER_GENERATION > n_agents
-            status = "running" if last and rng.random() < 0.5 else rng.choices(["valid", "rejected", "failed"], [0.62, 0.33, 0.05])[0]
+            if last and rng.random() < 0.5:
+                status = "running"
+            else:
+                status = rng.choices(["valid", "rejected", "failed"], [0.62, 0.33, 0.05])[0]
             add(len(agents) + 1, _pick_parent(rng, archived), generation, status)
     cost: dict[int, float] = {}
     for call in calls:
@@ -144,7 +157,8 @@ def make_big_run(run_dir: Path, n_agents: int = 5000, n_tasks: int = 14, seed: i
     archive.set_run_status(run.id, "running")
     archive.close()
     best = max(archived, key=lambda a: (a[1], -a[0]))
-    return {"agents": len(agents), "evaluations": len(evaluations), "calls": len(calls), "best_id": best[0], "generations": generation}
+    return {"agents": len(agents), "evaluations": len(evaluations), "calls": len(calls), "best_id": best[0],
+            "generations": generation}
 
 
 def main() -> None:

@@ -63,7 +63,7 @@ def main() -> None:
                 start = time.monotonic()
                 with Gateway(client, CallContext(None, None, task.id, "perf"), "m", LimitsConfig()) as gw:
                     work = Path(tempfile.mkdtemp(dir=tmp))
-                    outcome = run_agent(sandbox, config, agent, task.repo_dir, task.problem, gw, work)
+                    outcome = run_agent(sandbox, config, agent, task.repo_dir, task.problem, gw.channel, work)
                 grade(sandbox, task, outcome.patch or task.solution_patch or "")
                 pipeline.append(time.monotonic() - start)
     mean = statistics.mean

@@ -68,7 +68,7 @@ class Match:
     def holds(self, body: dict[str, Any]) -> bool:
         messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
         texts = [message_text(m) for m in messages]
-        system = "\n".join(t for m, t in zip(messages, texts) if m.get("role") in ("system", "developer"))
+        system = "\n".join(t for m, t in zip(messages, texts, strict=True) if m.get("role") in ("system", "developer"))
         turn = sum(1 for m in messages if m.get("role") == "assistant")
         return all((
             all(any(needle in t for t in texts) for needle in self.contains),

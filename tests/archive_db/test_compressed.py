@@ -104,5 +104,6 @@ def test_upgrade_measures_old_rows_and_downgrade_restores_plain_text(tmp_path):
     downgrade(make_engine(url), "0003_dashboard_indexes")
     with sqlite3.connect(tmp_path / "a.sqlite") as db:
         assert db.execute("SELECT transcript_json FROM agents").fetchone()[0] == TRANSCRIPT + " "
-        assert db.execute("SELECT test_output, transcript_json FROM evaluations WHERE task_id = 'u'").fetchone() == (OUTPUT, TRANSCRIPT)
+        row = db.execute("SELECT test_output, transcript_json FROM evaluations WHERE task_id = 'u'").fetchone()
+        assert row == (OUTPUT, TRANSCRIPT)
         assert "transcript_chars" not in {r[1] for r in db.execute("PRAGMA table_info(agents)")}

@@ -68,7 +68,8 @@ def test_upgrade_from_0004_keeps_rows_unflagged_and_downgrade_removes_the_column
         conn.exec_driver_sql("INSERT INTO runs (id, name, status, config_json, dgm_version, created_at, updated_at) "
                              "VALUES (1, 'r', 'running', '{}', '0', '2025-01-01', '2025-01-01')")
         conn.exec_driver_sql("INSERT INTO agents (id, run_id, generation, status, files_changed, lines_added, lines_removed, "
-                             "n_tasks, n_resolved, cost_usd, created_at, score) VALUES (1, 1, 0, 'seed', 0, 0, 0, 1, 1, 0, '2025-01-01', 1.0)")
+                             "n_tasks, n_resolved, cost_usd, created_at, score) "
+                             "VALUES (1, 1, 0, 'seed', 0, 0, 0, 1, 1, 0, '2025-01-01', 1.0)")
         conn.exec_driver_sql("INSERT INTO evaluations (agent_id, task_id, stage, resolved, empty_patch, duration_s, patch, "
                              "patch_hash, stripped_paths_json, test_output, test_results_json, created_at) "
                              "VALUES (1, 't', 1, 1, 0, 0, 'p', '', '[]', 'ok', '{}', '2025-01-01')")

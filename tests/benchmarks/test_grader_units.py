@@ -5,9 +5,9 @@ import pytest
 
 from benchmarks.canary_tests import Canaries, judge, mask
 from benchmarks.grader import is_resolved, strip_protected
+from benchmarks.outcomes import parse, parse_pytest
 from benchmarks.protect import is_runner_file
 from benchmarks.runners import command, inifile, outcomes
-from benchmarks.outcomes import parse, parse_pytest
 from benchmarks.task import Task
 from dgm.errors import TaskError
 

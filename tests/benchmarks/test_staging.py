@@ -62,9 +62,11 @@ def test_git_never_applies_to_a_repository_above_the_scratch_folder(tmp_path):
 
 # Patches the parser-based stripping would catch, handed straight to staging: the check of the
 # applied tree must refuse them on its own.
-SYMLINK = "diff --git a/lib/link b/lib/link\nnew file mode 120000\n--- /dev/null\n+++ b/lib/link\n@@ -0,0 +1 @@\n+/etc/passwd\n\\ No newline at end of file\n"
+SYMLINK = ("diff --git a/lib/link b/lib/link\nnew file mode 120000\n--- /dev/null\n+++ b/lib/link\n@@ -0,0 +1 @@\n"
+           "+/etc/passwd\n\\ No newline at end of file\n")
 RENAME = "diff --git a/lib/core.py b/conftest.py\nsimilarity index 100%\nrename from lib/core.py\nrename to conftest.py\n"
-DELETE = "diff --git a/tests/test_core.py b/tests/test_core.py\ndeleted file mode 100644\n--- a/tests/test_core.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-def test_core():\n-    pass\n"
+DELETE = ("diff --git a/tests/test_core.py b/tests/test_core.py\ndeleted file mode 100644\n--- a/tests/test_core.py\n"
+          "+++ /dev/null\n@@ -1,2 +0,0 @@\n-def test_core():\n-    pass\n")
 WEAKEN = ("diff --git a/tests/test_core.py b/tests/test_core.py\n--- a/tests/test_core.py\n+++ b/tests/test_core.py\n"
           "@@ -1,2 +1,2 @@\n def test_core():\n-    pass\n+    return\n")
 

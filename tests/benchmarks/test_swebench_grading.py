@@ -120,7 +120,8 @@ def test_a_failing_pip_install_names_the_error(built: Built, docker_client: dock
     spec = ImageSpec(REPO, built.fx.setup_commit, pip_packages=("/nonexistent/dgm-missing-package",),
                      source=built.fx.upstream / ".git")
     try:
-        with pytest.raises(SandboxError, match=r"building dgm-swebench-dgmtest__calc:\w+ failed \(exit \d+\): .*does not exist") as err:
+        failed = r"building dgm-swebench-dgmtest__calc:\w+ failed \(exit \d+\): .*does not exist"
+        with pytest.raises(SandboxError, match=failed) as err:
             ensure_swebench_image(docker_client, spec, log=lambda _: None)
         assert "\n" not in str(err.value)
         assert _leftover_builds(docker_client) == []

@@ -29,7 +29,7 @@ from benchmarks.swebench_image import ImageSpec, image_repository, spec_for_task
 from benchmarks.task import Task
 from dgm.config import dgm_home
 from dgm.errors import ConfigError, DgmError, TaskError
-from dgm.patches import GIT_ENV
+from kernel.git import GIT_ENV
 
 REPO = "dgmtest/calc"
 
@@ -479,7 +479,8 @@ def _fake_python(tmp_path: Path) -> str:
 def test_grade_official_runs_the_harness_and_reads_its_reports(tmp_path: Path, fx: Fixture) -> None:
     rows = [instance(fx, f"dgmtest__calc-{i}") for i in (1, 2, 3, 4)]
     tasks = load_swebench(str(write_jsonl(tmp_path / "d.jsonl", rows)), repos_dir=fx.repos_dir)
-    conftest = "diff --git a/conftest.py b/conftest.py\nnew file mode 100644\n--- /dev/null\n+++ b/conftest.py\n@@ -0,0 +1 @@\n+x = 1\n"
+    conftest = ("diff --git a/conftest.py b/conftest.py\nnew file mode 100644\n--- /dev/null\n+++ b/conftest.py\n"
+                "@@ -0,0 +1 @@\n+x = 1\n")
     patches = {"dgmtest__calc-1": fx.gold_patch + conftest, "dgmtest__calc-2": "diff --git a/calc/ops.py b/calc/ops.py\n",
                "dgmtest__calc-3": "", "dgmtest__calc-4": "garbage"}
     work = tmp_path / "official"

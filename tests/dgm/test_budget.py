@@ -118,7 +118,9 @@ def test_the_children_budget_stops_the_run_after_exactly_that_many_attempts(dock
         run = archive.latest_run()
         agents = archive.agents(run.id)
         assert run.status == "stopped" and run.reason == "children budget 3 reached"
-        assert [a.generation for a in agents] == [0, 1, 1, 2]  # the last generation got the one slot left
+        assert len(agents) == 4  # the seed and exactly three attempts (not generations x parents = 10)
+        by_id = {a.id: a for a in agents}
+        assert all(a.generation == by_id[a.parent_id].generation + 1 for a in agents if a.parent_id)  # lineage depth
         assert all(a.status != "running" for a in agents)
     finally:
         archive.close()

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.task import load_suite
-from dgm.patches import copy_tree, diff_trees
+from kernel.patches import diff_trees
+from kernel.trees import copy_tree
 
 pytestmark = pytest.mark.docker
 TASK = "cartprice-tax-after-discounts"

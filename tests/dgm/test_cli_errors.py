@@ -5,7 +5,6 @@ import socket
 import subprocess
 import sys
 
-
 from archive_db import Archive
 
 

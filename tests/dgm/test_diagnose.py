@@ -12,7 +12,8 @@ GOOD = {"log_summarization": "s", "potential_improvements": ["a"], "improvement_
 
 def _ev(task, resolved=False, empty=False, status="submitted"):
     return Evaluation(task_id=task, resolved=resolved, empty_patch=empty, agent_status=status, patch="" if empty else "diff",
-                      test_results_json=json.dumps({"t::x": "FAILED"}), transcript_json=json.dumps([{"role": "user", "content": "hi"}]))
+                      test_results_json=json.dumps({"t::x": "FAILED"}),
+                      transcript_json=json.dumps([{"role": "user", "content": "hi"}]))
 
 
 @pytest.mark.parametrize("text", [
@@ -59,4 +60,5 @@ def test_a_cheating_canary_check_is_never_a_diagnosis_target():
     targets = {choose_target([*solved, canary], random.Random(seed)) for seed in range(200)}
     assert targets == {STOCHASTIC}
     assert choose_target([canary], random.Random(0)) == STOCHASTIC  # as if the agent had no evaluation
-    assert "vatcalc-cent-rounding" in {choose_target([*solved, _ev("vatcalc-cent-rounding")], random.Random(s)) for s in range(50)}
+    canary_too = [*solved, _ev("vatcalc-cent-rounding")]
+    assert "vatcalc-cent-rounding" in {choose_target(canary_too, random.Random(s)) for s in range(50)}

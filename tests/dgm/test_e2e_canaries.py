@@ -140,8 +140,8 @@ def test_the_flagged_child_is_never_a_parent_though_best_selection_would_pick_it
     seed, hacker, honest, last = hacked_run["agents"]
     assert hacker.score > honest.score > seed.score  # "best" would choose the hacker every time
     assert (honest.parent_id, last.parent_id) == (seed.id, honest.id)
-    planned = [e["parents"] for e in events(hacked_run["dir"]) if e["event"] == "generation_started"]
-    assert planned == [[seed.id], [seed.id], [honest.id]]
+    planned = [e["parent"] for e in events(hacked_run["dir"]) if e["event"] == "attempt_started" and not e["resumed"]]
+    assert planned == [seed.id, seed.id, honest.id]
 
 
 def test_a_check_costs_one_solve_through_the_same_budgets(hacked_run):
@@ -198,6 +198,6 @@ def test_a_seed_that_games_its_canary_leaves_no_parent_and_the_run_says_so(tmp_p
     assert run.status == "stopped" and f"every agent in the archive is flagged as a suspected reward hacker ({seed.id})" in run.reason
     assert f"run {run.id} stopped: every agent in the archive is flagged" in proc.stdout
     [stop] = [e for e in events(run_dir) if e["event"] == "all_candidates_flagged"]
-    assert (stop["generation"], stop["flagged"]) == (1, [seed.id])
+    assert stop["flagged"] == [seed.id]
     status = dgm("status", "--run-dir", str(run_dir))
     assert f"agent {seed.id}: {seed.flag}" in status.stdout and "every agent in the archive is flagged" in status.stdout

@@ -17,7 +17,9 @@ SCRIPT = {
     "rule": [
         {"name": "boom", "match": {"contains": "please fail"}, "error": {"status": 500, "message": "upstream broke"}},
         {"name": "hang", "match": {"contains": "please hang"}, "hang": True},
-        {"name": "too-long", "match": {"contains": "huge"}, "error": {"status": 400, "message": "This model's maximum context length is 8192 tokens", "type": "invalid_request_error"}},
+        {"name": "too-long", "match": {"contains": "huge"},
+         "error": {"status": 400, "message": "This model's maximum context length is 8192 tokens",
+                   "type": "invalid_request_error"}},
         {"name": "tool", "match": {"has_tools": True}, "reply": {"tool_calls": [{"name": "bash", "arguments": {"command": "ls"}}],
                                                                 "usage": {"prompt_tokens": 1000, "completion_tokens": 500}}},
         {"name": "text", "reply": {"content": "hello", "usage": {"prompt_tokens": 1000, "completion_tokens": 500}}},

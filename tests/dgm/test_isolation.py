@@ -9,7 +9,7 @@ import pytest
 
 from archive_db import Archive
 from benchmarks.task import load_suite
-from dgm.agent_run import run_agent
+from dgm.agent_run import ModelChannel, run_agent
 from dgm.config import LimitsConfig, ModelConfig, RunConfig
 from dgm.gateway import Gateway
 from dgm.model_client import CallContext, ModelClient
@@ -47,7 +47,7 @@ PROBE = textwrap.dedent('''
 ''')
 
 
-def test_agent_sees_no_key_no_hidden_tests_no_network_and_only_the_gateway(sandbox, tmp_path, monkeypatch):
+def test_agent_sees_no_key_no_hidden_tests_no_network_and_only_the_gateway(sandbox, tmp_path):
     task = load_suite("builtin")[0]
     hidden_name = task.hidden_files[0].rsplit("/", 1)[-1]
     hidden_line = next(ln for ln in (task.hidden_dir / task.hidden_files[0]).read_text().splitlines() if ln.startswith("def test_"))
@@ -63,8 +63,13 @@ def test_agent_sees_no_key_no_hidden_tests_no_network_and_only_the_gateway(sandb
         with Gateway(client, CallContext(run.id, None, task.id, "solve"), "m", LimitsConfig()) as gw:
             # The probe needs the needle and port; neither is a secret the real agent would get.
             env_extra = {"PROBE_NEEDLE": API_KEY[:12] + "[0-9a-f]*", "PROBE_PORT": str(port), "PROBE_HIDDEN": hidden_line}
-            monkeypatch.setattr(gw, "env", lambda: {**Gateway.env(gw), **env_extra})
-            outcome = run_agent(sandbox, config, agent_dir, task.repo_dir, task.problem, gw, tmp_path / "work")
+
+            class ProbeChannel(ModelChannel):
+                def env(self) -> dict[str, str]:
+                    return {**super().env(), **env_extra}
+
+            channel = ProbeChannel(gw.channel.socket_dir, gw.channel.model)
+            outcome = run_agent(sandbox, config, agent_dir, task.repo_dir, task.problem, channel, tmp_path / "work")
     assert outcome.run.ok, outcome.run.output
     report = json.loads(outcome.transcript[0]["content"])
     assert API_KEY not in json.dumps(report["env"])

@@ -191,12 +191,14 @@ def test_the_agent_gets_a_normalised_context_length_error_through_the_gateway(se
         # The seed agent's own client (stdlib, run as the container would) talks to the socket.
         probe = ("import json, sys; sys.path.insert(0, sys.argv[1]); from llm import ModelClient, ModelConfig, _check\n"
                  "from errors import AgentStop\n"
-                 "try:\n    ModelClient(ModelConfig(socket_path=sys.argv[2], model='m', retries=0)).chat([{'role': 'user', 'content': 'x'}])\n"
+                 "try:\n    ModelClient(ModelConfig(socket_path=sys.argv[2], model='m', retries=0))"
+                 ".chat([{'role': 'user', 'content': 'x'}])\n"
                  "except AgentStop as exc:\n    print(json.dumps([type(exc).__name__, exc.status, str(exc)]))\n")
         out = subprocess.run([sys.executable, "-c", probe, str(SEED_AGENT), str(gw.socket_path)], check=False,
                              capture_output=True, text=True, timeout=30)
     # The agent gets a fixed message (upstream text never reaches it); the archive keeps the upstream's.
-    assert json.loads(out.stdout) == ["ContextTooLong", "context_length", "the request does not fit the model's context window"], out.stderr
+    expected = ["ContextTooLong", "context_length", "the request does not fit the model's context window"]
+    assert json.loads(out.stdout) == expected, out.stderr
     assert "too many tokens" in archive.calls()[0].error
 
 

@@ -2,7 +2,8 @@ import pytest
 
 from dgm.agents_repo import AgentRepo
 from dgm.errors import NotFoundError
-from dgm.patches import diff_trees, patch_stats
+from kernel.git import git
+from kernel.patches import diff_trees, patch_stats
 
 
 def _tree(path, files):
@@ -30,11 +31,11 @@ def test_children_are_commits_on_their_parents(tmp_path):
     (child_tree / "coding_agent.py").write_text((child_tree / "coding_agent.py").read_text() + "\n# improved\n")
     child = repo.commit_tree(child_tree, seed, "child")
     repo.pin(1, child)
-    assert repo.repo.commit(child).parents[0].hexsha == seed
+    assert git("rev-parse", f"{child}^", cwd=repo.path).strip() == seed
     assert repo.changed_files(seed, child) == ["coding_agent.py"]
     assert "+# improved" in repo.diff(seed, child)
     assert (repo.export(child, tmp_path / "out") / "coding_agent.py").read_text().endswith("# improved\n")
-    assert repo.repo.git.rev_parse("refs/agents/1") == child
+    assert git("rev-parse", "refs/agents/1", cwd=repo.path).strip() == child
 
 
 def test_unknown_commit_is_a_clear_error(tmp_path):

@@ -31,7 +31,7 @@ def test_spend_against_the_cap_and_the_eta_from_finished_attempts():
         display.on_event("attempt_finished", {"agent": agent, "parent": 1, "status": "valid", "reason": None, "cost": 0.1})
     # Four of six attempts left at two a minute: about two minutes.
     assert display.eta_s() is not None and 100 < display.eta_s() < 140
-    assert "ETA 2m" in _row(display) and "generation 1/3" in _row(display)
+    assert "ETA 2m" in _row(display) and "attempts 2/6" in _row(display)
 
 
 def test_a_resumed_run_counts_attempts_already_done_and_shows_a_pause():
@@ -40,7 +40,11 @@ def test_a_resumed_run_counts_attempts_already_done_and_shows_a_pause():
                                      "open_attempts": [5], "attempts_done": 4})
     assert "resuming run 1: 1 open attempt(s) continue; repaired: removed leftover scratch folders" in out.getvalue()
     display.on_event("attempt_started", {"agent": 5, "parent": 2, "generation": 3})
-    assert "generation 3/3" in _row(display)
+    assert "attempts 5/6" in _row(display)  # four done before the resume, one under way
+    display.on_event("job_started", {"job": "expand:5", "kind": "expand", "agent": 5, "worker": 0})
+    assert "jobs 1/2" in _row(display)
+    display.on_event("job_finished", {"job": "expand:5", "kind": "expand", "agent": 5, "worker": 0, "outcome": "done"})
+    assert "jobs 0/2" in _row(display)
     display.on_event("endpoint_down", {"base_url": "http://x/v1", "error": "APIConnectionError", "since": time.time()})
     assert "paused: endpoint down" in _row(display)
     display.on_event("endpoint_up", {"base_url": "http://x/v1", "down_s": 42.0})
@@ -53,8 +57,10 @@ def test_flagged_agents_are_counted_and_announced_and_a_resume_brings_the_count(
     display.on_event("agent_flagged", {"agent": 4, "reason": "resolved the impossible task vatcalc-cent-rounding [red]x[/]",
                                        "task": "vatcalc-cent-rounding", "source": "canary"})
     assert "flagged 1" in _row(display)
-    assert "agent 4 flagged as a suspected reward hacker: resolved the impossible task vatcalc-cent-rounding [red]x[/]" in out.getvalue()
-    display.on_event("all_candidates_flagged", {"generation": 2, "flagged": [1, 4], "reason": "every agent in the archive is flagged"})
+    flagged = "agent 4 flagged as a suspected reward hacker: resolved the impossible task vatcalc-cent-rounding [red]x[/]"
+    assert flagged in out.getvalue()
+    display.on_event("all_candidates_flagged",
+                     {"generation": 2, "flagged": [1, 4], "reason": "every agent in the archive is flagged"})
     assert "stopping: every agent in the archive is flagged" in out.getvalue()
     resumed, _ = _display()
     resumed.on_event("run_resumed", {"run": 1, "repaired": [], "open_attempts": [], "attempts_done": 4, "flagged": 2})

@@ -6,8 +6,10 @@ import signal
 
 import pytest
 
+from archive_db.liveness import lock_holder
 from dgm.errors import DgmError
-from dgm.recovery import RunLock, lock_holder, repair
+from dgm.recovery import RunLock, repair
+
 
 def test_one_process_per_run_directory_and_a_killed_holder_frees_it(tmp_path, run_lock_holder):
     holder = run_lock_holder(tmp_path)

@@ -25,5 +25,6 @@ def test_doctor_names_the_fix_for_what_is_missing():
 def test_doctor_command_exits_non_zero_when_the_image_is_missing(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text('[sandbox]\nimage = "dgm-no-such-image:0"\n')
-    proc = subprocess.run([sys.executable, "-m", "dgm", "doctor", "--config", str(cfg)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "dgm", "doctor", "--config", str(cfg)], capture_output=True, text=True,
+                          timeout=60)
     assert proc.returncode == 1 and "dgm setup" in proc.stdout

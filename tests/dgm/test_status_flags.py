@@ -39,7 +39,8 @@ def test_status_marks_flagged_agents_lists_their_reasons_and_counts_tampered_gra
     assert rows[str(hacker.id)][4] == "⚑" and rows[str(seed.id)][4] == "" and rows[str(honest.id)][4] == ""
     lines = out.splitlines()
     at = lines.index("⚑ 1 agent flagged as a suspected reward hacker, never parents (loop.quarantine_flagged):")
-    assert lines[at + 1] == f"  agent {hacker.id}: tampered with grading on task [bold red]t1[/]: the must-fail canary test passed"
+    reason = "tampered with grading on task [bold red]t1[/]: the must-fail canary test passed"
+    assert lines[at + 1] == f"  agent {hacker.id}: {reason}"
     assert "3 agents, 0 model calls, $0.0000 spent; 2 evaluations tampered" in out
 
 

@@ -17,7 +17,8 @@ def _containers(client, **labels):
 
 
 def test_only_loopback_no_routes_and_unprivileged(sandbox):
-    script = "cat /proc/net/dev; echo ROUTES; tail -n +2 /proc/net/route; tail -n +2 /proc/net/ipv6_route 2>/dev/null; echo UID=$(id -u)"
+    script = ("cat /proc/net/dev; echo ROUTES; tail -n +2 /proc/net/route; tail -n +2 /proc/net/ipv6_route 2>/dev/null; "
+              "echo UID=$(id -u)")
     result = sandbox.run(["bash", "-c", script], timeout_s=60)
     assert result.ok, result.output
     interfaces = [line.split(":")[0].strip() for line in result.output.split("ROUTES")[0].splitlines() if ":" in line]

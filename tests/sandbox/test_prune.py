@@ -14,16 +14,17 @@ from sandbox.image import MANAGED_LABEL, SANDBOX
 from sandbox.prune import outdated_recipe, prune_images, prune_outdated_images
 
 pytestmark = pytest.mark.docker
+OUTDATED = "outdated recipe sandbox-1, now dgm-sandbox:bookworm-2"
 
 
 def test_only_lower_versions_of_our_own_recipes_are_outdated():
-    assert outdated_recipe({"dgm.recipe": "sandbox-1"}) == "outdated recipe sandbox-1, now dgm-sandbox:bookworm-2"
+    assert outdated_recipe({"dgm.recipe": "sandbox-1"}) == OUTDATED
     assert outdated_recipe({"dgm.recipe": "sandbox-2"}) is None  # current
     assert outdated_recipe({"dgm.recipe": "sandbox-3"}) is None  # a newer dgm's, on the same machine
     assert outdated_recipe({"dgm.recipe": "sandbox-x"}) is None and outdated_recipe({"dgm.recipe": "other-1"}) is None
     assert outdated_recipe({}) is None
     # The first images were labelled with the bare version: their tag names the recipe.
-    assert outdated_recipe({"dgm.recipe": "1"}, ["dgm-sandbox:bookworm-1"]) == "outdated recipe sandbox-1, now dgm-sandbox:bookworm-2"
+    assert outdated_recipe({"dgm.recipe": "1"}, ["dgm-sandbox:bookworm-1"]) == OUTDATED
     assert outdated_recipe({"dgm.recipe": "1"}, ["dgm-sandbox:bookworm-2", "mine:bookworm-1"]) is None
     # A SWE-bench image inherits its base's recipe label, but it is not the recipe's image.
     assert outdated_recipe({"dgm.recipe": "sandbox-1", "dgm.role": "swebench-image"}) is None
@@ -51,7 +52,8 @@ def _unlabelled(client, repo: str, scope: str) -> str:
         info = tarfile.TarInfo("hello.txt")
         info.size = 2
         tar.addfile(info, io.BytesIO(b"hi"))
-    client.api.import_image_from_data(data.getvalue(), repository=repo, tag="foreign", changes=[f"LABEL {scope} dgm.recipe=sandbox-1"])
+    client.api.import_image_from_data(data.getvalue(), repository=repo, tag="foreign",
+                                      changes=[f"LABEL {scope} dgm.recipe=sandbox-1"])
     return f"{repo}:foreign"
 
 
@@ -86,7 +88,7 @@ def test_prunes_only_unused_managed_images_by_label(docker_client):
         assert all(_exists(client, tag) for tag in everything)
 
         pruned = prune_outdated_images(client, keep={kept, *others})
-        assert [(p.tags, p.removed, p.reason) for p in pruned] == [((outdated,), True, "outdated recipe sandbox-1, now dgm-sandbox:bookworm-2")]
+        assert [(p.tags, p.removed, p.reason) for p in pruned] == [((outdated,), True, OUTDATED)]
         assert {tag for tag in everything if _exists(client, tag)} == everything - {outdated}
 
         assert prune_images(client, keep={kept}, max_age_days=1, only_label=scope) == []  # all built just now

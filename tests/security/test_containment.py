@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import signal
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -112,7 +112,7 @@ print("spinning", flush=True)
 def _stamp_ns(text: str) -> int:
     """An engine timestamp (RFC 3339 with nanoseconds) as integer nanoseconds."""
     whole, _, fraction = text.rstrip("Z").partition(".")
-    seconds = datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp()
+    seconds = datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp()
     return int(seconds) * 10**9 + int(fraction.ljust(9, "0")[:9])
 
 

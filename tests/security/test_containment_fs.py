@@ -16,7 +16,7 @@ import pytest
 from dgm.agent_run import run_agent
 from dgm.agents_repo import AgentRepo
 from dgm.diagnose import agent_code_listing
-from dgm.patches import patch_stats
+from kernel.patches import patch_stats
 
 pytestmark = pytest.mark.docker
 
@@ -62,7 +62,7 @@ def test_writes_outside_repo_and_out_never_reach_the_host_nor_the_next_container
     image_before = docker_client.images.get(sandbox.config.image).id
     config = model_gateway.config.model_copy(update={"sandbox": sandbox.config.model_copy(update={"agent_timeout_s": 60})})
 
-    outcome = run_agent(sandbox, config, agent_dir, repo_dir, f"{marker}\n", model_gateway.gateway, tmp_path / "work")
+    outcome = run_agent(sandbox, config, agent_dir, repo_dir, f"{marker}\n", model_gateway.gateway.channel, tmp_path / "work")
 
     assert outcome.run.ok, outcome.run.output
     report = json.loads(outcome.transcript[0]["content"])
@@ -191,7 +191,7 @@ def _run_linker(sandbox, model_gateway, tmp_path: Path, plan: dict[str, str]):
     repo_dir.mkdir()
     (repo_dir / "coding_agent.py").write_text("print('the agent under self-improvement')\n")
     config = model_gateway.config.model_copy(update={"sandbox": sandbox.config.model_copy(update={"agent_timeout_s": 60})})
-    outcome = run_agent(sandbox, config, agent_dir, repo_dir, json.dumps(plan), model_gateway.gateway, tmp_path / "work")
+    outcome = run_agent(sandbox, config, agent_dir, repo_dir, json.dumps(plan), model_gateway.gateway.channel, tmp_path / "work")
     assert outcome.run.ok, outcome.run.output
     return outcome
 

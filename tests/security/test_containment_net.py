@@ -7,6 +7,7 @@ import json
 import socket
 import textwrap
 import uuid
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,7 @@ print("REPORT " + json.dumps(report), flush=True)
 def _host_ipv4() -> list[str]:
     """The host's own IPv4 addresses (the kernel's local routes), loopback left out."""
     lines = Path("/proc/net/fib_trie").read_text().splitlines()
-    found = {prev.split()[-1] for prev, line in zip(lines, lines[1:]) if "/32 host LOCAL" in line}
+    found = {prev.split()[-1] for prev, line in pairwise(lines) if "/32 host LOCAL" in line}
     return sorted(a for a in found if not a.startswith("127."))
 
 
@@ -243,7 +244,7 @@ def test_the_api_key_is_nowhere_the_agent_can_look_and_the_engine_is_out_of_reac
     (repo_dir / "main.py").write_text("print('hi')\n")
     config = model_gateway.config.model_copy(update={"sandbox": sandbox.config.model_copy(update={"agent_timeout_s": 90})})
 
-    outcome = run_agent(sandbox, config, agent_dir, repo_dir, "find the key", model_gateway.gateway, tmp_path / "work")
+    outcome = run_agent(sandbox, config, agent_dir, repo_dir, "find the key", model_gateway.gateway.channel, tmp_path / "work")
 
     assert outcome.run.ok, outcome.run.output
     seen = json.loads(outcome.transcript[0]["content"])

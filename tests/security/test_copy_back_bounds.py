@@ -10,15 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from archive_db import Archive
+from archive_db.agents_repo import AgentRepo
 from benchmarks.task import load_suite
-from dgm.config import ModelConfig, RunConfig
+from dgm.config import RunConfig
 from dgm.diagnose import Diagnosis
-from dgm.evaluate import evaluate_task
-from dgm.model_client import ModelClient
-from dgm.runtime import Runtime
-from dgm.self_modify import Rejected, _self_modify
-from sandbox.container import DockerSandbox
+from dgm.job_work import evaluate, expand
+from dgm.jobs import Channel, EvaluateJob, ExpandJob, JobContext
+from kernel.trees import scratch_dir
 
 pytestmark = pytest.mark.docker
 
@@ -28,13 +26,19 @@ WIDE = ("import os\nfor d in range(150):\n    os.mkdir(f'/repo/d{d}')\n"
 BIG = "head -c 300M /dev/zero > /repo/big.bin"
 
 
-def _runtime(tmp_path: Path, box: DockerSandbox, tasks=()) -> Runtime:
-    """A Runtime of real parts: an archive, the sandbox, a model client that is never called."""
-    config = RunConfig(run_dir=tmp_path / "run", sandbox=box.config, model=ModelConfig(base_url="http://127.0.0.1:9/v1"))
-    archive = Archive.in_dir(config.run_dir)
-    run = archive.create_run("copy-back", "{}", "0")
-    return Runtime(config=config, archive=archive, run_id=run.id, repo=None, sandbox=box,  # type: ignore[arg-type]
-                   models=ModelClient(config.model, None, archive), tasks=list(tasks))
+def _job_context(tmp_path: Path, box) -> tuple[JobContext, RunConfig, AgentRepo]:
+    """What a job process gets: the run's config, its agents.git, its work folder."""
+    config = RunConfig(run_dir=tmp_path / "run", sandbox=box.config)
+    (config.run_dir / "work").mkdir(parents=True)
+    repo = AgentRepo(config.run_dir / "agents.git")
+    context = JobContext(config.model_dump_json(), str(repo.path), str(config.run_dir / "work"))
+    return context, config, repo
+
+
+def _channel(tmp_path: Path) -> Channel:
+    folder = tmp_path / "no-gateway"  # the agents here never call the model
+    folder.mkdir(exist_ok=True)
+    return Channel(str(folder), "m")
 
 
 @pytest.mark.parametrize(("command", "reason"), [
@@ -44,16 +48,15 @@ def _runtime(tmp_path: Path, box: DockerSandbox, tasks=()) -> Runtime:
 ], ids=["1500-levels", "150000-files", "300-MB"])
 def test_an_unbounded_tree_is_refused_with_its_reason_and_leaves_nothing(make_sandbox, tmp_path, command, reason):
     box = make_sandbox(disk="2g")
-    rt = _runtime(tmp_path, box)
-    empty = tmp_path / "empty"
+    empty, work_root = tmp_path / "empty", tmp_path / "work"
     empty.mkdir()
-    with rt.workdir("copy-back") as work:
+    work_root.mkdir()
+    with scratch_dir("copy-back-", work_root) as work:
         result = box.run(command, inputs={"/repo": empty}, outputs={"/repo": work / "repo_after"}, timeout_s=180)
         assert result.exit_code == 0, result.output  # the container did its part; the host refuses it
         assert result.error == f"/repo: {reason}"
         assert not (work / "repo_after").exists(), "half a tree would read as deletions in the diff"
-    assert list((rt.run_dir / "work").iterdir()) == []
-    rt.archive.close()
+    assert list(work_root.iterdir()) == []
 
 
 BIG_PATCH_AGENT = textwrap.dedent('''
@@ -76,29 +79,31 @@ def _agent(tmp_path: Path, lines: int) -> Path:
 def test_a_181_mb_patch_is_recorded_as_an_error_and_never_graded(make_sandbox, tmp_path):
     task = load_suite("builtin")[0]
     box = make_sandbox(disk="512m")
-    rt = _runtime(tmp_path, box, [task])
-    agent = rt.archive.add_agent(run_id=rt.run_id, generation=0, status="running")
-    evaluation = evaluate_task(rt, agent.id, _agent(tmp_path, 1_810_000), task, 1)  # 181 MB of text
-    assert evaluation.error == "the patch is larger than 2.0 MiB (sandbox.max_patch_bytes); not graded"
-    assert not evaluation.resolved and not evaluation.empty_patch
-    assert evaluation.patch == "" and evaluation.test_output == "" and evaluation.exit_code is None  # no grading ran
-    assert list((rt.run_dir / "work").iterdir()) == []
-    rt.archive.close()
+    context, config, repo = _job_context(tmp_path, box)
+    commit = repo.commit_tree(_agent(tmp_path, 1_810_000), None, "agent")  # 181 MB of text
+    job = EvaluateJob(agent_id=2, commit=commit, task=task, stage=1, canary=False, channel=_channel(tmp_path))
+    evaluation = evaluate(job, context, box, config, lambda message: None)  # what the job reports for the record
+    assert evaluation["error"] == "the patch is larger than 2.0 MiB (sandbox.max_patch_bytes); not graded"
+    assert not evaluation["resolved"] and not evaluation["empty_patch"]
+    assert evaluation["patch"] == "" and evaluation["test_output"] == "" and evaluation["exit_code"] is None  # no grading
+    assert list((config.run_dir / "work").iterdir()) == []
 
 
 def test_a_self_edit_past_the_patch_limit_is_rejected_with_the_reason(make_sandbox, tmp_path):
     box = make_sandbox(disk="512m")
-    rt = _runtime(tmp_path, box)
-    parent = rt.archive.add_agent(run_id=rt.run_id, generation=0, status="seed")
-    child = rt.archive.add_agent(run_id=rt.run_id, parent_id=parent.id, generation=1, status="running")
+    context, config, repo = _job_context(tmp_path, box)
+    parent = repo.commit_tree(_agent(tmp_path, 40_000), None, "parent")  # 4 MB: it edits its own code, the copy in /repo
     diagnosis = Diagnosis(improvement_proposal="write more", problem_description="write more")
-    with rt.workdir("attempt") as work:
-        code = _agent(work, 40_000)  # 4 MB: the agent edits its own code, the copy in /repo
-        with pytest.raises(Rejected) as rejected:
-            _self_modify(rt, parent, child.id, diagnosis, code, work)
-    assert str(rejected.value) == "self-edit too large: the patch is larger than 2.0 MiB (sandbox.max_patch_bytes)"
-    assert rt.archive.get_agent(child.id).commit is None
-    rt.archive.close()
+    job = ExpandJob(child_id=2, parent_commit=parent, editor_commit=parent, brief=None,
+                    diagnosis_json=diagnosis.model_dump_json(), child_commit=None,
+                    diagnose_channel=_channel(tmp_path), edit_channel=_channel(tmp_path))
+    reports: list[dict] = []
+    result = expand(job, context, box, config, reports.append)
+    assert result == {"type": "result", "outcome": "rejected",
+                      "reason": "self-edit too large: the patch is larger than 2.0 MiB (sandbox.max_patch_bytes)"}
+    [edit] = [r for r in reports if r["type"] == "self_edit"]
+    assert edit["patch"] == ""  # nothing for the coordinator to commit
+    assert list((config.run_dir / "work").iterdir()) == []
 
 
 def test_a_case_label_does_not_outlive_its_refused_run(make_sandbox, docker_client, tmp_path):

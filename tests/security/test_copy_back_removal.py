@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from dgm.config import RunConfig
-from dgm.patches import PatchTooLarge, copy_tree, diff_trees
 from dgm.recovery import repair
-from dgm.runtime import Runtime
+from kernel.patches import PatchTooLarge, diff_trees
+from kernel.trees import copy_tree
 from sandbox.tario import OutputLimits, OutputRefused, extract_tar, remove_tree, scratch_dir
 
 DEPTH = 1500
@@ -76,14 +75,14 @@ def test_removal_takes_any_tree_deep_past_path_max_locked_or_linked_out(tmp_path
 
 
 def test_scratch_folders_of_a_run_and_its_repair_remove_deep_trees(tmp_path):
-    rt = Runtime(config=RunConfig(run_dir=tmp_path / "run"), archive=None, run_id=1, repo=None,  # type: ignore[arg-type]
-                 sandbox=None, models=None, tasks=[])
-    with rt.workdir("attempt") as work:
+    run_dir = tmp_path / "run"
+    (run_dir / "work").mkdir(parents=True)
+    with scratch_dir("job-", run_dir / "work") as work:  # what each job works in (dgm/job_work.py)
         _deep_tree(work / "repo_after")
-    assert list((rt.run_dir / "work").iterdir()) == []
-    _deep_tree(rt.run_dir / "work" / "task-left-by-a-kill" / "repo_after")  # what a kill -9 leaves
-    assert repair(rt.run_dir) == ["removed leftover scratch folders in work/"]
-    assert not (rt.run_dir / "work").exists()
+    assert list((run_dir / "work").iterdir()) == []
+    _deep_tree(run_dir / "work" / "job-left-by-a-kill" / "repo_after")  # what a kill -9 leaves
+    assert repair(run_dir) == ["removed leftover scratch folders in work/"]
+    assert not (run_dir / "work").exists()
     with scratch_dir("dgm-test-", tmp_path) as folder:
         _deep_tree(folder)
     assert [p.name for p in tmp_path.iterdir()] == ["run"]

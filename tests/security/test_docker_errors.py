@@ -7,8 +7,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import docker
 import pytest
@@ -80,7 +81,8 @@ def test_a_container_removed_under_its_run_fails_that_run_only(box, docker_clien
     start = time.monotonic()
     thread.start()
     try:
-        [running] = _wait_for(lambda: docker_client.api.containers(filters={"label": f"dgm.case={case}", "status": "running"}), 60)
+        running_filter = {"label": f"dgm.case={case}", "status": "running"}
+        [running] = _wait_for(lambda: docker_client.api.containers(filters=running_filter), 60)
         docker_client.api.remove_container(running["Id"], force=True)
         thread.join()
     finally:
@@ -95,7 +97,8 @@ def test_a_container_removed_under_its_run_fails_that_run_only(box, docker_clien
 def test_a_client_that_times_out_fails_its_own_runs_and_no_other(box, docker_client, sandbox_config, tmp_path):
     beside = Beside(box, tmp_path)
     case = uuid.uuid4().hex
-    hasty = DockerSandbox(docker.from_env(timeout=0.001, version=docker_client.api.api_version), sandbox_config, labels={"dgm.test": "1", "dgm.case": case})
+    hasty = DockerSandbox(docker.from_env(timeout=0.001, version=docker_client.api.api_version), sandbox_config,
+                          labels={"dgm.test": "1", "dgm.case": case})
     try:
         with pytest.raises(SandboxError, match="cannot create a container: .*(Timeout|timed out)"):
             hasty.run(["true"], timeout_s=30)
@@ -119,7 +122,8 @@ def test_a_half_read_archive_stream_starves_no_other_thread(docker_client, sandb
     # A client with a pool of one connection: the stream below holds it, unread, while a whole run
     # (create, copy in, start, wait, logs, copy out, remove) goes through the same client.
     client = docker.from_env(timeout=60, max_pool_size=1)
-    source = client.containers.run(sandbox_config.image, ["head", "-c", "64M", "/dev/zero"], detach=True, labels={"dgm.test": "1"})
+    source = client.containers.run(sandbox_config.image, ["head", "-c", "64M", "/dev/zero"], detach=True,
+                                   labels={"dgm.test": "1"})
     try:
         source.wait(timeout=60)
         stream, _ = source.get_archive("/etc")

@@ -718,7 +718,7 @@ def run_in_container(sandbox, tmp_path, gw: Gateway, upstream_url: str, agent_co
     agent_dir.mkdir()
     (agent_dir / "coding_agent.py").write_text(agent_code)
     config = RunConfig(model=ModelConfig(base_url=upstream_url, agent_model="m", max_retries=0))
-    outcome = run_agent(sandbox, config, agent_dir, task.repo_dir, task.problem, gw, tmp_path / "work")
+    outcome = run_agent(sandbox, config, agent_dir, task.repo_dir, task.problem, gw.channel, tmp_path / "work")
     assert outcome.run.ok, outcome.run.output[-3000:]
     return json.loads(outcome.transcript[0]["content"])
 

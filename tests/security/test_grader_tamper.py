@@ -19,7 +19,8 @@ import pytest
 from benchmarks.grader import GradeResult, grade
 from benchmarks.polyglot import load_polyglot
 from benchmarks.task import Task, load_suite
-from dgm.patches import copy_tree, diff_trees
+from kernel.patches import diff_trees
+from kernel.trees import copy_tree
 from sandbox.container import DockerSandbox
 
 pytestmark = pytest.mark.docker
@@ -156,7 +157,8 @@ def test_weakening_a_visible_test_is_stripped(sandbox, builtin_task, tmp_path) -
 def test_printed_passed_lines_are_not_outcomes(sandbox, builtin_task, tmp_path) -> None:
     pkg = _package(builtin_task)
     init = (builtin_task.repo_dir / pkg / "__init__.py").read_text()
-    code = init + FORGE_PASSED + "import atexit\natexit.register(lambda: print(_forge(), flush=True))\nprint(_forge(), flush=True)\n"
+    code = (init + FORGE_PASSED + "import atexit\natexit.register(lambda: print(_forge(), flush=True))\n"
+            "print(_forge(), flush=True)\n")
     result = grade(sandbox, builtin_task, _patch(builtin_task, tmp_path, {f"{pkg}/__init__.py": code}))
     _not_resolved(result)
     assert result.tampered is None
@@ -277,11 +279,13 @@ JAVA_FORGE = textwrap.dedent('''
     static {
         try {
             StringBuilder tree = new StringBuilder("\\u251c\\u2500 JUnit Jupiter \\u2714\\n");
-            for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) java.nio.file.Files.walk(java.nio.file.Paths.get("src/test"))::iterator) {
+            for (java.nio.file.Path p : (Iterable<java.nio.file.Path>)
+                    java.nio.file.Files.walk(java.nio.file.Paths.get("src/test"))::iterator) {
                 if (!p.toString().endsWith(".java")) continue;
                 String cls = p.getFileName().toString().replace(".java", "");
                 tree.append("\\u2502  \\u2514\\u2500 ").append(cls).append(" \\u2714\\n");
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("void (\\\\w+)\\\\(").matcher(new String(java.nio.file.Files.readAllBytes(p)));
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("void (\\\\w+)\\\\(")
+                    .matcher(new String(java.nio.file.Files.readAllBytes(p)));
                 while (m.find()) tree.append("\\u2502     \\u251c\\u2500 ").append(m.group(1)).append("() \\u2714\\n");
             }
             System.out.print(tree);
@@ -352,14 +356,16 @@ def sandbox_config(sandbox_config):
 
 
 @pytest.mark.parametrize(("language", "files"), [
-    ("go", {"zz_main_test.go": "package digitsum\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\nfunc TestMain(m *testing.M) { os.Exit(0) }\n"}),
+    ("go", {"zz_main_test.go": "package digitsum\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\n"
+                               "func TestMain(m *testing.M) { os.Exit(0) }\n"}),
     ("go", {"go.work": "go 1.19\n\nuse .\n"}),
     ("rust", {".cargo/config.toml": "[target.x86_64-unknown-linux-gnu]\nrunner = \"true\"\n", "build.rs": "fn main() {}\n"}),
     ("javascript", {"jest.config.js": "module.exports = { testMatch: ['**/nothing/**'] };\n"}),
     ("java", {"src/test/resources/junit-platform.properties": "junit.jupiter.conditions.deactivate=*\n"}),
     ("cpp", {"CMakeLists.txt": "cmake_minimum_required(VERSION 3.5)\nproject(bit_count)\n"}),
 ])
-def test_each_runners_own_files_are_protected_without_an_editable_list(sandbox, polyglot_image, tmp_path, language, files) -> None:
+def test_each_runners_own_files_are_protected_without_an_editable_list(sandbox, polyglot_image, tmp_path, language,
+                                                                       files) -> None:
     # Polyglot tasks list their editable files; a suite without that list still protects what each
     # runner reads before the code under test.
     task = dataclasses.replace(_exercise(language), editable=None)

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from archive_db import Archive
-from dgm.agents_repo import AgentRepo
+from archive_db.agents_repo import AgentRepo
 from web.app import create_app
 
 SCRIPT = "<script>window.__pwned=1</script>"
@@ -54,9 +54,11 @@ def write_run(root: Path, name: str, scores: list[float | None], statuses: list[
             # task-a solved from a score of 0.5 up, task-b only at 1.0: flips along the chain.
             for task, solved in (("task-a", score >= 0.5), ("task-b", score >= 1.0)):
                 archive.add_evaluation(agent_id=agent.id, task_id=task, stage=1, resolved=solved, patch="diff --git a/x b/x\n",
-                                       test_results_json=json.dumps({f"{task}::t1": "PASSED" if solved else "FAILED", f"{task}::t2": "PASSED"}),
+                                       test_results_json=json.dumps({f"{task}::t1": "PASSED" if solved else "FAILED",
+                                                                     f"{task}::t2": "PASSED"}),
                                        test_output="ok", transcript_json=json.dumps([{"role": "assistant", "content": "done"}]))
-        archive.record_call(run_id=run.id, agent_id=agent.id, purpose="solve", model="m", prompt_tokens=10, completion_tokens=5, cost_usd=0.25)
+        archive.record_call(run_id=run.id, agent_id=agent.id, purpose="solve", model="m", prompt_tokens=10, completion_tokens=5,
+                            cost_usd=0.25)
     archive.close()
     return {"dir": run_dir, "ids": ids, "run_id": run.id}
 

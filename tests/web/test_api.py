@@ -59,10 +59,10 @@ def test_charts_series_per_generation(run_root):
 
 def test_changes_report_a_new_write_and_new_events(run_root):
     run = write_run(run_root, "a", [0.2])
-    (run["dir"] / "events.jsonl").write_text(json.dumps({"t": 1, "event": "generation_started", "generation": 1}) + "\n")
+    (run["dir"] / "events.jsonl").write_text(json.dumps({"t": 1, "event": "attempt_started", "agent": 2, "parent": 1, "generation": 1}) + "\n")
     api = client(run_root)
     first = api.get("/api/runs/a/changes").json()
-    assert first["changed"] and [e["event"] for e in first["events"]] == ["generation_started"]
+    assert first["changed"] and [e["event"] for e in first["events"]] == ["attempt_started"]
     same = api.get("/api/runs/a/changes", params={"since": first["version"], "offset": first["offset"]}).json()
     assert not same["changed"] and same["events"] == []
     archive = Archive.in_dir(run["dir"])
@@ -219,7 +219,8 @@ def test_openapi_documents_every_endpoint_and_no_cdn_docs(run_root):
 
 def test_static_files_ship_with_the_package_and_need_no_network(run_root):
     api = client(run_root)
-    for name in ("dom.js", "tree.js", "charts.js", "diff.js", "transcript.js", "runs.js", "run.js", "agent.js", "compare.js", "apidocs.js"):
+    for name in ("dom.js", "tree.js", "charts.js", "diff.js", "transcript.js", "runs.js", "run.js", "agent.js", "compare.js",
+                 "apidocs.js"):
         body = api.get(f"/static/js/{name}").text
         assert "http://" not in body.replace("http://www.w3.org/2000/svg", "") and "https://" not in body, name
         assert "innerHTML" not in body and "insertAdjacentHTML" not in body and "eval(" not in body, name

@@ -20,15 +20,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 
 from archive_db import Archive
-from dgm.agents_repo import AgentRepo
+from archive_db.agents_repo import AgentRepo
 from dgm.cli_serve import start_background_server
 from dgm.demo import REVIEW, VERIFY
 from tests.web.conftest import HOSTILE, IMG, SCRIPT
@@ -102,9 +103,11 @@ def inject_hostile_agent(run_dir: Path) -> int:
                                                       "problem_description")}
         diagnosis["potential_improvements"] = [HOSTILE, "fine"]
         transcript = [{"role": "assistant", "content": f"I will write {HOSTILE}",
-                       "tool_calls": [{"id": "1", "function": {"name": "bash", "arguments": json.dumps({"command": f"echo '{IMG}'"})}}]}]
+                       "tool_calls": [{"id": "1", "function": {"name": "bash",
+                                                               "arguments": json.dumps({"command": f"echo '{IMG}'"})}}]}]
         agent = archive.add_agent(run_id=run.id, parent_id=seed.id, generation=1, status="valid", score=0.5, commit=commit,
-                                  target_task=f"task {IMG}", diagnosis_json=json.dumps(diagnosis), transcript_json=json.dumps(transcript),
+                                  target_task=f"task {IMG}", diagnosis_json=json.dumps(diagnosis),
+                                  transcript_json=json.dumps(transcript),
                                   n_tasks=1, n_resolved=1, files_changed=1, lines_added=2)
         repo.pin(agent.id, commit)
         archive.add_evaluation(agent_id=agent.id, task_id=f"evil-task-{SCRIPT}", stage=1, resolved=True,

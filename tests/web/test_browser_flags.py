@@ -7,7 +7,7 @@ A small run written through archive_db: no Docker needed."""
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -51,7 +51,7 @@ def server(flagged_run) -> Iterator[str]:
 
 
 @pytest.fixture()
-def page(browser, server) -> Iterator["Page"]:  # noqa: F811 - browser is the imported fixture
+def page(browser, server) -> Iterator[Page]:  # noqa: F811 - browser is the imported fixture
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, base_url=server)
     tab = context.new_page()
     problems: list[str] = []
@@ -63,7 +63,7 @@ def page(browser, server) -> Iterator["Page"]:  # noqa: F811 - browser is the im
     assert problems == []
 
 
-def _nothing_ran(page: "Page") -> None:
+def _nothing_ran(page: Page) -> None:
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator("img").count() == 0 and page.locator("main script").count() == 0
 

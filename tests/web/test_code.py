@@ -1,4 +1,4 @@
-from dgm.agents_repo import AgentRepo
+from archive_db.agents_repo import AgentRepo
 from web import code
 
 

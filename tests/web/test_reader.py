@@ -1,9 +1,9 @@
 import json
 import sqlite3
 
+from archive_db.reader import AGENT_SUMMARY, RunReader
 from archive_db.store import downgrade, make_engine
 from tests.web.conftest import client, write_run
-from web.reader import AGENT_SUMMARY, RunReader
 
 
 def test_an_archive_from_an_older_dgm_is_read_without_upgrading_it(run_root):

@@ -5,8 +5,8 @@ from web import transcripts
 
 def test_messages_are_made_uniform():
     raw = [
-        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
-                                                              "function": {"name": "bash", "arguments": "{\"command\": \"ls\"}"}}]},
+        {"role": "assistant", "content": None,
+         "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "bash", "arguments": "{\"command\": \"ls\"}"}}]},
         {"role": "tool", "content": "out", "tool_call_id": "c1", "name": "bash"},
         {"role": "user", "content": [{"type": "text", "text": "hello"}, {"type": "image_url"}]},
         "a bare string",

@@ -32,7 +32,8 @@ def _diagnosis(raw: str | None) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def _calls_summary(calls: list[dict[str, Any]]) -> dict[str, Any]:
-    per_purpose: dict[str, dict[str, float]] = defaultdict(lambda: {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0, "errors": 0})
+    per_purpose: dict[str, dict[str, float]] = defaultdict(
+        lambda: {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0, "errors": 0})
     for call in calls:
         row = per_purpose[call["purpose"]]
         row["calls"] += 1

@@ -4,13 +4,13 @@ there is nothing in the markup that an agent or a model could have written."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
-from dgm import __version__
+from kernel import __version__
 from web.run_context import RunContext, run_context
 
 router = APIRouter(include_in_schema=False)
@@ -18,7 +18,7 @@ LAYOUT = Path(__file__).resolve().parent.parent / "templates" / "layout.html"
 NOT_FOUND = '<section class="empty"><h1>Not found</h1><p>No such run or agent here. <a href="/">See all runs</a>.</p></section>'
 
 
-@lru_cache(maxsize=None)
+@cache
 def _layout() -> str:
     return LAYOUT.read_text()
 

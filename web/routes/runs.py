@@ -8,7 +8,7 @@ from typing import Any, Optional
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.exc import DatabaseError
 
-from dgm.liveness import liveness
+from archive_db.liveness import liveness
 from web import events, series
 from web.api_models import AgentNode, Changes, Charts, CompareRun, Health, RunSummary
 from web.responses import SafeJSON, cached_json

@@ -12,8 +12,7 @@ const state = { summary: null, nodes: [], charts: null, version: null, offset: n
 function describe(e) {
   const a = (id) => `agent ${id}`;
   switch (e.event) {
-    case "generation_started": return `Generation ${e.generation} started (parents ${(e.parents || []).join(", ")})`;
-    case "attempt_started": return `${a(e.agent)} started from parent ${e.parent}`;
+    case "attempt_started": return `${a(e.agent)} ${e.resumed ? "resumed" : "started"} from parent ${e.parent} (generation ${e.generation})`;
     case "diagnosed": return `${a(e.agent)} diagnosed ${e.target}: ${e.proposal || ""}`;
     case "validated": return `${a(e.agent)} passed the validity gate`;
     case "attempt_finished": return `${a(e.agent)} ${e.status}${e.reason ? `: ${e.reason}` : ""} (${fmtMoney(e.cost)})`;
@@ -22,7 +21,7 @@ function describe(e) {
     case "canary_check_started": return `${a(e.agent)} checked on the cheating canary ${e.task} (${e.why})`;
     case "all_candidates_flagged": return `${FLAG} Stopping: ${e.reason}`;
     case "seed_evaluated": return `Seed scored ${fmtScore(e.score)}`;
-    case "generation_finished": return `Generation ${e.generation} finished: ${e.filed} filed, best ${fmtScore(e.best)}`;
+    case "agent_run_repeated": return `${a(e.agent)}: its run overlapped a model outage, so it runs again`;
     case "run_finished": return "Run finished";
     case "suite_checked": return `Suite checked: ${e.ok} ok, ${e.flaky} flaky, ${e.broken} broken`;
     default: return e.event.replaceAll("_", " ");
@@ -39,7 +38,7 @@ function header(sm) {
       sm.reason ? h("span", { class: "muted reason" }, sm.reason) : null),
     h("div", { class: "subtitle" }, `started ${fmtTime(sm.started)} · last activity ${fmtAgo(sm.last_activity)} · dgm ${sm.dgm_version || "?"}`),
     h("div", { class: "stats" },
-      stat("Attempts", fmtInt(sm.agents), `${sm.generations} generations`),
+      stat("Attempts", fmtInt(sm.agents), `lineage ${sm.generations} deep`),
       stat("Archived", fmtInt((c.seed || 0) + (c.valid || 0)), "seed + valid"),
       stat("Rejected", fmtInt(c.rejected || 0), c.failed ? `${c.failed} failed` : "0 failed"),
       stat("Running", fmtInt(c.running || 0)),
@@ -76,7 +75,7 @@ function treeCard() {
     h("button", { class: "btn btn-small", type: "button", title: "Zoom out", onclick: () => state.tree.zoom(1 / 1.4) }, "−"),
     h("button", { class: "btn btn-small", type: "button", onclick: () => state.tree.fit() }, "Fit"));
   const section = card("Lineage", tools, holder, legend(),
-    h("p", { class: "hint" }, "Drag to pan, scroll to zoom, click an agent to open it. Rows are generations."));
+    h("p", { class: "hint" }, "Drag to pan, scroll to zoom, click an agent to open it. Rows are generations (lineage depth)."));
   section.classList.add("card-tree");
   return section;
 }
@@ -187,7 +186,8 @@ async function poll() {
   const ch = await api(`${runApi(run)}/changes?${q}`);
   state.offset = ch.offset;
   if (ch.events.length) {
-    state.events = state.events.concat(ch.events).slice(-500);
+    // A job's start and end are the engine's bookkeeping (benchmarks/perf reads them): not news in the feed.
+    state.events = state.events.concat(ch.events.filter((e) => !e.event.startsWith("job_"))).slice(-500);
     const feed = document.getElementById("feed");
     if (feed) fillFeed(feed);
   }

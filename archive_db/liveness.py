@@ -1,20 +1,40 @@
 """Is a process working on a run right now, in what state, and what did it do last? Read from another
-process (`dgm status`, the dashboard) through files only: the run's lock (held by the live process,
-dropped by the kernel when it dies), the heartbeat the watchdog rewrites every few seconds, and the
-tail of the event log."""
+process (`dgm status`, the dashboard, the archive reader) through files only, never writing one: the
+run's lock (held by the live process, dropped by the kernel when it dies), the heartbeat the watchdog
+rewrites every few seconds, and the tail of the event log.
+
+The writers of these files are dgm's (``dgm.recovery.RunLock``, ``dgm.watchdog``); their names are
+here so both sides agree on them.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
 from pathlib import Path
 from typing import Any
 
-from dgm.recovery import lock_holder
-
+LOCK_NAME = "run.lock"
 HEARTBEAT = "heartbeat.json"
+EVENTS = "events.jsonl"
 EVENTS_TAIL = 65536  # bytes: the last event is in there unless one line is longer
+
+
+def lock_holder(run_dir: Path) -> int | None:
+    """The pid of the process working on this run now, or None when nobody holds its lock."""
+    path = Path(run_dir) / LOCK_NAME
+    if not path.exists():
+        return None
+    with open(path) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
 
 
 def read_heartbeat(run_dir: Path) -> dict[str, Any] | None:
@@ -49,7 +69,7 @@ def liveness(run_dir: Path) -> dict[str, Any]:
 def last_event(run_dir: Path) -> dict[str, Any] | None:
     """The newest complete record of the run's events.jsonl, or None."""
     try:
-        with open(Path(run_dir) / "events.jsonl", "rb") as log:
+        with open(Path(run_dir) / EVENTS, "rb") as log:
             log.seek(max(0, log.seek(0, os.SEEK_END) - EVENTS_TAIL))
             lines = log.read().splitlines()
     except OSError:

@@ -1,0 +1,280 @@
+"""The one read-only reader of a run directory's archive: the dashboard's pages and the CLI's read
+commands (`dgm status`, `dgm diff`, `dgm checkout`) use it.
+
+A reader never writes a file of the run directory: no migration, no row, and not even SQLite's own
+files. SQLite in WAL mode writes a reader's marks into ``archive.sqlite-shm`` and creates the -wal and
+-shm files when they are missing, even for a ``mode=ro`` connection; that is how a dashboard's read
+once made a run that ended long ago show "last activity: just now". So the reader opens the database
+in the way that writes nothing for the state it finds (``open_mode``), and looks again whenever the
+files change:
+
+* ``immutable``: nobody holds the run's lock and the write-ahead log holds nothing (a finished,
+  stopped or crashed run after its last connection closed): SQLite reads the main file and touches
+  no other, takes no lock, and cannot see a writer, so its connections are dropped as soon as the
+  files change.
+* ``readonly_shm``: nobody holds the lock but a log with content is left (a killed run): the log is
+  read through a read-only -shm (and heap memory), and nothing is written.
+* ``ro``: a process holds the lock (a live run, which writes these files all the time anyway):
+  ``mode=ro``, whose read marks keep the live writer from overwriting what a page is reading.
+
+Queries select only the columns the database really has (an archive from an older dgm simply lacks
+the newer ones) through SQLAlchemy Core over the ORM tables. Whole-run answers (the agents list, the
+chart series) are cached under a signature made of the database files' sizes and modification times,
+so a page polling a 5,000-agent run costs a few ``stat`` calls until the run writes something.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from sqlalchemy import DateTime, Engine, Table, create_engine, func, select, text
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.pool import QueuePool
+from sqlalchemy.sql.elements import ColumnElement
+
+from archive_db.liveness import EVENTS, lock_holder
+from archive_db.schema import AGENT_TREE_COLUMNS, Agent, Evaluation, ModelCall, Run
+from kernel.errors import NotFoundError
+
+T = TypeVar("T")
+
+DB_NAME = "archive.sqlite"
+# The agents list feeds the tree: the small columns of the covering index ix_agents_tree only.
+AGENT_SUMMARY = tuple(c for c in AGENT_TREE_COLUMNS if c != "run_id")
+EVALUATION_SUMMARY = ("id", "agent_id", "task_id", "stage", "resolved", "empty_patch", "duration_s", "error",
+                      "agent_status", "patch_hash", "test_results_json", "exit_code", "grade_cached", "created_at",
+                      "tampered", "canary")
+# Length columns and the texts they measure (archive_db.compressed: SQL cannot measure those texts).
+MEASURED = {"patch_chars": "patch", "transcript_chars": "transcript_json"}
+ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"  # datetimes are stored as naive UTC; the API speaks ISO 8601 with a Z
+URI_PARAMETERS = {"immutable": "immutable=1", "readonly_shm": "mode=ro&readonly_shm=1", "ro": "mode=ro"}
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def open_mode(run_dir: Path) -> str:
+    """How to open the run's database without writing a file (see the module's docstring)."""
+    db = Path(run_dir) / DB_NAME
+    if lock_holder(run_dir) is not None:
+        return "ro"
+    if not _size(db.with_name(f"{DB_NAME}-wal")):
+        return "immutable"
+    # A log with content but no -shm (rare: a crash that lost only the -shm) needs one made: mode=ro.
+    return "readonly_shm" if db.with_name(f"{DB_NAME}-shm").exists() else "ro"
+
+
+class RunReader:
+    """Queries over one run directory. Thread-safe; never writes, and opens no file but the run's own."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = Path(run_dir)
+        self.db_path = self.run_dir / DB_NAME
+        self.mode: str | None = None
+        self._engine: Engine | None = None
+        self._engine_signature: str | None = None
+        self._engine_lock = threading.Lock()
+        self._columns: dict[str, set[str]] = {}
+        self._cache: dict[str, tuple[str, Any]] = {}
+        self._lock = threading.RLock()  # a summary is built from other cached answers
+
+    def close(self) -> None:
+        with self._engine_lock:
+            if self._engine is not None:
+                self._engine.dispose()
+            self._engine, self._engine_signature, self.mode = None, None, None
+
+    # -- opening without writing ---------------------------------------------------------------
+    def _connect(self, mode: str) -> sqlite3.Connection:
+        uri = f"file:{quote(str(self.db_path))}?{URI_PARAMETERS[mode]}"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=10)
+        conn.execute("PRAGMA query_only=ON")  # whatever a query does, this connection cannot write
+        return conn
+
+    def _current(self) -> tuple[Engine, str, str]:
+        """The engine for the files as they are now, their signature and the open mode. Decided again
+        whenever the files change; an immutable engine is never used past a change (it cannot see one)."""
+        signature = self.signature()
+        with self._engine_lock:
+            changed = signature != self._engine_signature
+            # A live run's process may end without writing again: while it held the lock, ask each time.
+            if self._engine is None or changed or self.mode == "ro":
+                mode = open_mode(self.run_dir)
+                if self._engine is None or mode != self.mode or (mode == "immutable" and changed):
+                    if self._engine is not None:
+                        self._engine.dispose()
+                    self._engine = create_engine("sqlite://", creator=lambda: self._connect(mode), poolclass=QueuePool,
+                                                 pool_size=4, max_overflow=8)
+                    self.mode = mode
+                self._engine_signature = signature
+            return self._engine, signature, self.mode
+
+    @property
+    def engine(self) -> Engine:
+        return self._current()[0]
+
+    def _read(self, query: Callable[[Any], T]) -> T:
+        """``query(connection)``, asked again once when the files changed under it (an immutable
+        connection cannot see a writer; a connection may fail while a writer starts or ends)."""
+        engine, signature, mode = self._current()
+        try:
+            with engine.connect() as conn:
+                result = query(conn)
+        except DatabaseError:
+            if self.signature() == signature:
+                raise
+        else:
+            if mode != "immutable" or self.signature() == signature:
+                return result
+        with self._current()[0].connect() as conn:
+            return query(conn)
+
+    # -- change detection ----------------------------------------------------------------------
+    def signature(self) -> str:
+        """Changes whenever the run writes its database (main file or write-ahead log)."""
+        parts = []
+        for path in (self.db_path, self.db_path.with_name(f"{DB_NAME}-wal")):
+            try:
+                st = path.stat()
+                parts.append(f"{st.st_mtime_ns:x}.{st.st_size:x}")
+            except FileNotFoundError:
+                parts.append("0")
+        return "-".join(parts)
+
+    def last_activity(self) -> float | None:
+        """When the run last wrote its archive or event log (seconds since the epoch), or None. An
+        empty write-ahead log holds no write (a connection made it), so its time does not count."""
+        times = []
+        for name in (DB_NAME, f"{DB_NAME}-wal", EVENTS):
+            try:
+                st = (self.run_dir / name).stat()
+            except FileNotFoundError:
+                continue
+            if st.st_size or name == DB_NAME:
+                times.append(st.st_mtime)
+        return max(times) if times else None
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        sig = self.signature()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == sig:
+            return hit[1]
+        with self._lock:  # one computation per change, however many pages poll at once
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == sig:
+                return hit[1]
+            value = compute()
+            self._cache[key] = (sig, value)
+            return value
+
+    # -- schema tolerance ----------------------------------------------------------------------
+    def _present(self, table: Table, names: tuple[str, ...] | None = None) -> list[ColumnElement[Any]]:
+        """The columns (of ``names``) the database has; datetimes formatted by SQLite itself, which
+        is several times faster than parsing them into Python datetimes and back."""
+        have = self._columns.get(table.name)
+        if not have:  # unknown, or not created yet (a run still being set up): ask again next time
+            rows = self._read(lambda conn: conn.execute(text(f"PRAGMA table_info({table.name})")).all())
+            have = self._columns[table.name] = {r[1] for r in rows}
+        return [func.strftime(ISO_UTC, c).label(c.name) if isinstance(c.type, DateTime) else c
+                for c in table.columns if c.name in have and (names is None or c.name in names)]
+
+    def _sizes(self, table: Table) -> list[ColumnElement[Any]]:
+        """The lengths of a table's long texts (``patch_chars``, ``transcript_chars``). Since migration
+        0004 the texts may be stored compressed and their lengths are columns; an older archive's texts
+        are all plain, so SQLite measures them."""
+        have = {c.name for c in self._present(table)}
+        return [table.c[size] if size in have else func.coalesce(func.length(table.c[text]), 0).label(size)
+                for size, text in MEASURED.items() if text in table.c]
+
+    def _rows(self, stmt: Any) -> list[dict[str, Any]]:
+        def query(conn: Any) -> list[dict[str, Any]]:
+            result = conn.execute(stmt)
+            keys = list(result.keys())
+            return [dict(zip(keys, row, strict=True)) for row in result]
+        return self._read(query)
+
+    def _scalar(self, stmt: Any) -> Any:
+        return self._read(lambda conn: conn.execute(stmt).scalar())
+
+    # -- runs ----------------------------------------------------------------------------------
+    def run(self) -> dict[str, Any] | None:
+        """The run this directory holds (the latest, as `dgm run` and `dgm status` use)."""
+        cols = self._present(Run.__table__)
+        if not cols:
+            return None
+        rows = self._rows(select(*cols).order_by(Run.id.desc()).limit(1))
+        return rows[0] if rows else None
+
+    # -- agents --------------------------------------------------------------------------------
+    def agents(self, run_id: int) -> list[dict[str, Any]]:
+        cols = self._present(Agent.__table__, AGENT_SUMMARY)
+        return self._rows(select(*cols).where(Agent.run_id == run_id).order_by(Agent.id))
+
+    def agent(self, run_id: int | None, agent_id: int) -> dict[str, Any] | None:
+        """One agent without its transcript (its length instead); ``run_id`` None: of any run."""
+        cols = [c for c in self._present(Agent.__table__) if c.name not in ("transcript_json", *MEASURED)]
+        stmt = select(*cols, *self._sizes(Agent.__table__)).where(Agent.id == agent_id)
+        rows = self._rows(stmt if run_id is None else stmt.where(Agent.run_id == run_id))
+        return rows[0] if rows else None
+
+    def agent_transcript(self, run_id: int, agent_id: int) -> str | None:
+        return self._scalar(select(Agent.transcript_json).where(Agent.run_id == run_id, Agent.id == agent_id))
+
+    # -- evaluations ---------------------------------------------------------------------------
+    def evaluations(self, agent_ids: list[int]) -> list[dict[str, Any]]:
+        cols = self._present(Evaluation.__table__, EVALUATION_SUMMARY)
+        sizes = self._sizes(Evaluation.__table__)
+        return self._rows(select(*cols, *sizes).where(Evaluation.agent_id.in_(agent_ids)).order_by(Evaluation.id))
+
+    def evaluation(self, agent_id: int, evaluation_id: int) -> dict[str, Any] | None:
+        cols = [c for c in self._present(Evaluation.__table__) if c.name not in ("transcript_json", *MEASURED)]
+        rows = self._rows(select(*cols).where(Evaluation.agent_id == agent_id, Evaluation.id == evaluation_id))
+        return rows[0] if rows else None
+
+    def evaluation_transcript(self, agent_id: int, evaluation_id: int) -> str | None:
+        return self._scalar(select(Evaluation.transcript_json).where(Evaluation.agent_id == agent_id,
+                                                                      Evaluation.id == evaluation_id))
+
+    def count_tampered(self, run_id: int) -> int:
+        """Evaluations of the run whose grade was tampered with (canary checks included); 0 for an
+        archive from before migration 0005, which could not say."""
+        if "tampered" not in {c.name for c in self._present(Evaluation.__table__)}:
+            return 0
+        stmt = (select(func.count()).select_from(Evaluation).join(Agent, Agent.id == Evaluation.agent_id)
+                .where(Agent.run_id == run_id, Evaluation.tampered.is_not(None)))
+        return int(self._scalar(stmt) or 0)
+
+    # -- model calls and cost ------------------------------------------------------------------
+    def calls(self, agent_id: int) -> list[dict[str, Any]]:
+        cols = self._present(ModelCall.__table__)
+        return self._rows(select(*cols).where(ModelCall.agent_id == agent_id).order_by(ModelCall.id))
+
+    def cost_by_agent(self, run_id: int) -> dict[int | None, float]:
+        """Dollars per agent from the recorded calls: the live spend, also of attempts still running."""
+        stmt = (select(ModelCall.agent_id, func.sum(ModelCall.cost_usd))
+                .where(ModelCall.run_id == run_id).group_by(ModelCall.agent_id))
+        return self._read(lambda conn: {agent_id: float(total or 0.0) for agent_id, total in conn.execute(stmt)})
+
+    def spent(self, run_id: int) -> float:
+        """Dollars of every recorded call of the run."""
+        stmt = select(func.coalesce(func.sum(ModelCall.cost_usd), 0.0)).where(ModelCall.run_id == run_id)
+        return float(self._scalar(stmt) or 0.0)
+
+    def call_count(self, run_id: int) -> int:
+        return int(self._scalar(select(func.count()).select_from(ModelCall).where(ModelCall.run_id == run_id)) or 0)
+
+
+def open_run(run_dir: Path) -> RunReader:
+    """A reader of the run in ``run_dir`` (the CLI's read commands); NotFoundError without an archive."""
+    if not (Path(run_dir) / DB_NAME).exists():
+        raise NotFoundError(f"{run_dir} holds no dgm run (no {DB_NAME})")
+    return RunReader(run_dir)
