@@ -22,6 +22,7 @@ import traceback
 from typing import Any
 
 PR_SET_PDEATHSIG = 1
+STOP_JOIN_S = 30.0  # the executor's SIGKILL comes sooner, after its grace
 
 
 def _die_with_parent() -> None:
@@ -57,12 +58,20 @@ def main() -> int:
         sandbox = DockerSandbox(docker_client(), config.sandbox, labels={**context.labels, "dgm.job": job.job_id})
         # Stopped: remove our containers from another thread (this one may be inside an engine call)
         # and let the work fail on its next step; nothing it reports now is recorded.
-        signal.signal(signal.SIGTERM, lambda signum, frame: threading.Thread(target=sandbox.close, daemon=True).start())
+        closing: list[threading.Thread] = []
+
+        def stop(signum: int, frame: object) -> None:
+            closing.append(threading.Thread(target=sandbox.close, name="dgm-job-stop", daemon=True))
+            closing[-1].start()
+
+        signal.signal(signal.SIGTERM, stop)
         try:
             work = evaluate if isinstance(job, EvaluateJob) else expand
             report(work(job, context, sandbox, config, report))
         finally:
             sandbox.close()
+            for thread in closing:  # an engine call cut off by our exit may be undone by the engine
+                thread.join(STOP_JOIN_S)
     except BaseException as exc:  # noqa: BLE001 - every failure becomes a message; the exit code says the rest
         report({"type": "failed", "error": f"{type(exc).__name__}: {exc}"[:2000], "traceback": traceback.format_exc()[-20000:]})
         return 1

@@ -378,10 +378,18 @@ def remove_owned(client: docker.DockerClient) -> int:
 
 
 def cleanup_leftovers(client: docker.DockerClient, everything: bool = False) -> int:
-    """Remove dgm containers whose owning process is gone (all of them with everything=True)."""
+    """Remove dgm containers whose owning process is gone (all of them with everything=True).
+
+    Our images carry `dgm.managed` themselves, so any container started from one has it; only the
+    owner label, which every container a DockerSandbox makes carries, says a container is ours to
+    judge. One without it (a user's `docker run` of our image, a test's) is left alone."""
 
     def keep(entry: dict[str, Any]) -> bool:
-        owner = (entry.get("Labels") or {}).get(OWNER_LABEL, "")
-        return not everything and owner.isdigit() and (int(owner) == os.getpid() or _pid_alive(int(owner)))
+        owner = (entry.get("Labels") or {}).get(OWNER_LABEL)
+        if everything:
+            return False
+        if owner is None or not owner.isdigit():
+            return True
+        return int(owner) == os.getpid() or _pid_alive(int(owner))
 
     return _remove_listed(client, {MANAGED_LABEL: "1"}, keep)

@@ -90,12 +90,16 @@ def test_leftovers_of_dead_processes_are_cleaned_up(docker_client, sandbox_confi
     mine = docker_client.containers.create(
         sandbox_config.image, ["sleep", "300"], labels={MANAGED_LABEL: "1", OWNER_LABEL: str(os.getpid()), "dgm.case": "mine"}
     )
+    # Started from our image by someone else (it carries the image's dgm.managed label, no owner): not ours.
+    foreign = docker_client.containers.create(sandbox_config.image, ["sleep", "300"], labels={"dgm.case": "foreign"})
     try:
+        assert foreign.labels.get(MANAGED_LABEL) == "1"
         cleanup_leftovers(docker_client)
         assert _containers(docker_client, **{"dgm.case": "leftover"}) == []
         assert len(_containers(docker_client, **{"dgm.case": "mine"})) == 1  # a live owner keeps its containers
+        assert len(_containers(docker_client, **{"dgm.case": "foreign"})) == 1
     finally:
-        for c in (container, mine):
+        for c in (container, mine, foreign):
             try:
                 c.remove(force=True)
             except Exception:
