@@ -26,6 +26,7 @@ from dgm.jobs import Job, JobContext, dump_job
 EXITED = "exited"
 # How long a stopped job gets to remove its containers and end before it is killed outright.
 KILL_GRACE_S = 10.0
+REAP_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ class Executor(Protocol):
     def kill(self, job_id: str) -> None:
         """End the job now, without waiting for it (its "exited" message still comes)."""
 
-    def kill_all(self) -> None:
-        """End every job now, and return once they have ended (their containers removed)."""
+    def kill_all(self, grace_s: float = KILL_GRACE_S) -> None:
+        """End every job now, giving each up to ``grace_s`` to remove its containers and end before
+        it is killed outright; return once they have ended."""
 
     def running(self) -> list[str]:
         """The ids of the jobs whose process has not exited yet."""
@@ -124,16 +126,17 @@ class LocalExecutor:
             if self._procs.get(job_id) is proc:
                 _kill_group(proc, signal.SIGKILL)
 
-    def kill_all(self) -> None:
-        deadline = time.monotonic() + KILL_GRACE_S
+    def kill_all(self, grace_s: float = KILL_GRACE_S) -> None:
+        deadline = time.monotonic() + grace_s
         with self._lock:
-            for proc in self._procs.values():
-                _kill_group(proc, signal.SIGTERM)
-            while self._procs and self._lock.wait(max(0.0, deadline - time.monotonic())):
-                pass
+            if grace_s > 0:
+                for proc in self._procs.values():
+                    _kill_group(proc, signal.SIGTERM)
+                while self._procs and self._lock.wait(max(0.0, deadline - time.monotonic())):
+                    pass
             for proc in self._procs.values():
                 _kill_group(proc, signal.SIGKILL)
-            self._lock.wait_for(lambda: not self._procs, timeout=KILL_GRACE_S)  # SIGKILL: it ends at once
+            self._lock.wait_for(lambda: not self._procs, timeout=REAP_WAIT_S)  # SIGKILL: it ends at once
 
     def running(self) -> list[str]:
         with self._lock:

@@ -196,7 +196,7 @@ def run_dgm(config: RunConfig, on_event: EventSink = lambda kind, data: None, re
             return rt.run_id
         except KeyboardInterrupt:
             # A second signal: stop at once. Jobs in flight are killed; their attempts resume with the run.
-            rt.shut_down()
+            rt.shut_down(at_once=True)
             _mark_open_attempts(rt)
             reason = f"{rt.stop.reason}, then stopped at once by a second signal" if rt.stop.reason else "interrupted"
             rt.archive.set_run_status(rt.run_id, "stopped", reason)

@@ -18,6 +18,7 @@ from dgm.agents_repo import AgentRepo
 from dgm.budget import Budget
 from dgm.config import RunConfig
 from dgm.events import AgentFlagged, Event, from_name
+from dgm.executor import KILL_GRACE_S
 from dgm.gateway import Gateway
 from dgm.model_client import CallContext
 from dgm.protocols import Archive, Model, Sandbox
@@ -63,7 +64,7 @@ class Runtime:
     budget: Budget = field(default_factory=lambda: Budget(cap=None))
     on_event: EventSink = lambda kind, data: None
     stop: StopRequest = field(default_factory=StopRequest)
-    kill_jobs: Callable[[], None] = lambda: None  # the executor's: end every job's process now
+    kill_jobs: Callable[[float], None] = lambda grace_s: None  # the executor's kill_all: end every job now
     _events_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     # The watchdog's view of attempts in flight: agent id -> monotonic time of its last progress.
     _progress: dict[int, float] = field(default_factory=dict, init=False)
@@ -128,12 +129,13 @@ class Runtime:
         with self._progress_lock:
             return agent_id in self._stalled
 
-    def shut_down(self) -> None:
-        """End every job in flight now: kill their processes, remove their containers, close the
-        model channel. Safe from any thread (the watchdog's, a signal handler's)."""
+    def shut_down(self, at_once: bool = False) -> None:
+        """End every job in flight now: stop their processes, remove their containers, close the
+        model channel. Each job gets a few seconds to remove its own containers, or none ``at_once``
+        (a second signal). Safe from any thread (the watchdog's, a signal handler's)."""
         self.models.cancel()
         self.sandbox.close()
-        self.kill_jobs()  # returns once the jobs have ended, each having removed its own containers
+        self.kill_jobs(0.0 if at_once else KILL_GRACE_S)  # returns once the jobs have ended
         # What a job killed outright (it did not end within the executor's grace) left running.
         self.sandbox.remove_where({"dgm.run_dir": str(self.run_dir.resolve())})
 

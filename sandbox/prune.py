@@ -108,13 +108,16 @@ def _remove(client: docker.DockerClient, image_id: str, tags: tuple[str, ...]) -
 
 
 def prune_images(client: docker.DockerClient, keep: Iterable[str] = (), max_age_days: float | None = None,
-                 dry_run: bool = False, only_label: str | None = None) -> list[PrunedImage]:
+                 dry_run: bool = False, only_label: str | None = None,
+                 repositories: Iterable[str] | None = None) -> list[PrunedImage]:
     """Remove unused dgm-managed images (see the module docstring); returns those chosen, in order.
 
     ``keep``: tags (or image ids) to keep besides the current recipe tags, which are always kept.
     ``max_age_days``: also remove images built more than this many days ago; None: outdated recipe
-    versions only. ``only_label``: narrow the candidates further by a label (``key`` or ``key=value``)."""
+    versions only. ``only_label``: narrow the candidates further by a label (``key`` or ``key=value``).
+    ``repositories``: only images tagged in one of these (or not tagged at all); None: any."""
     kept = current_tags() | set(keep)
+    ours = None if repositories is None else set(repositories)
     filters = [f"{MANAGED_LABEL}=1", *([only_label] if only_label else [])]
     images = client.api.images(filters={"label": filters})
     used = {c.get("ImageID") for c in client.api.containers(all=True)}
@@ -123,6 +126,8 @@ def prune_images(client: docker.DockerClient, keep: Iterable[str] = (), max_age_
     for image in sorted(images, key=lambda i: i.get("Created") or 0):
         labels, tags = image.get("Labels") or {}, _tags(image)
         if labels.get(MANAGED_LABEL) != "1" or image["Id"] in used or image["Id"] in kept or kept.intersection(tags):
+            continue
+        if ours is not None and tags and not any(tag.rsplit(":", 1)[0] in ours for tag in tags):
             continue
         reason = _reason(image, max_age_days, now)
         if reason is None:
@@ -133,12 +138,16 @@ def prune_images(client: docker.DockerClient, keep: Iterable[str] = (), max_age_
     return chosen
 
 
-def prune_outdated_images(client: docker.DockerClient, keep: Iterable[str] = (),
-                          log: Log = lambda msg: None) -> list[PrunedImage]:
+def prune_outdated_images(client: docker.DockerClient, keep: Iterable[str] = (), log: Log = lambda msg: None,
+                          repositories: Iterable[str] | None = None) -> list[PrunedImage]:
     """What a run does at start: remove unused older versions of our recipes' images (two engine
-    calls when there is nothing to do). Never raises: a failed cleanup must not stop a run."""
+    calls when there is nothing to do), in our recipes' repositories only (``repositories``), so an
+    image someone derived from ours and tagged elsewhere is never removed behind their back. Never
+    raises: a failed cleanup must not stop a run."""
+    if repositories is None:
+        repositories = {tag.rsplit(":", 1)[0] for tag in current_tags()}
     try:
-        pruned = prune_images(client, keep=keep)
+        pruned = prune_images(client, keep=keep, repositories=repositories)
     except (DockerException, requests.RequestException) as exc:  # an engine that went away raises the latter
         log(f"image cleanup skipped: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}")
         return []

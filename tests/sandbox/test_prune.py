@@ -87,7 +87,11 @@ def test_prunes_only_unused_managed_images_by_label(docker_client):
         assert [(p.tags, p.removed) for p in planned] == [((outdated,), False)]
         assert all(_exists(client, tag) for tag in everything)
 
-        pruned = prune_outdated_images(client, keep={kept, *others})
+        # A run's start prunes only dgm's own repositories: these (another repository) are not touched...
+        assert prune_outdated_images(client, keep={kept, *others}) == []
+        assert all(_exists(client, tag) for tag in everything)
+        # ...and a run starting meanwhile (another test's) cannot race this one for them.
+        pruned = prune_outdated_images(client, keep={kept, *others}, repositories={repo})
         assert [(p.tags, p.removed, p.reason) for p in pruned] == [((outdated,), True, OUTDATED)]
         assert {tag for tag in everything if _exists(client, tag)} == everything - {outdated}
 
