@@ -15,6 +15,7 @@ budgets, reservations, retries and the outage pause are shared by every job, and
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -340,10 +341,6 @@ class Coordinator:
             self.executor.kill(job_id)
             self.rt.sandbox.remove_where({"dgm.job": job_id})
 
-    def kill_all(self, why: str) -> None:
-        for job_id in list(self.running):
-            self._kill(job_id, why)
-
     def _kill_stalled(self) -> None:
         """The watchdog marks an agent stalled; its jobs end here, and a child is recorded failed."""
         for agent_id in {r.job.agent_id for r in self.running.values() if not r.killed}:
@@ -357,8 +354,6 @@ class Coordinator:
 
 
 def _proposal(diagnosis_json: str) -> str:
-    import json
-
     try:
         return str(json.loads(diagnosis_json).get("improvement_proposal", ""))[:200]
     except ValueError:
