@@ -73,19 +73,153 @@ def open_mode(run_dir: Path) -> str:
     return "readonly_shm" if db.with_name(f"{DB_NAME}-shm").exists() else "ro"
 
 
-class RunReader:
-    """Queries over one run directory. Thread-safe; never writes, and opens no file but the run's own."""
+class ArchiveReader:
+    """The read-only queries over one run's archive, whatever database holds it. Subclasses say how to
+    connect without writing (``_read``), when the archive changed (``signature``) and which run it is."""
+
+    run_dir: Path | None
+
+    def __init__(self) -> None:
+        self._columns: dict[str, set[str]] = {}
+        self._cache: dict[str, tuple[str, Any]] = {}
+        self._lock = threading.RLock()  # a summary is built from other cached answers
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _read(self, query: Callable[[Any], T]) -> T:
+        raise NotImplementedError
+
+    def signature(self) -> str:
+        """Changes whenever the run writes its archive."""
+        raise NotImplementedError
+
+    def last_activity(self) -> float | None:
+        """When the run last wrote its archive or event log (seconds since the epoch), or None."""
+        raise NotImplementedError
+
+    def _table_columns(self, conn: Any, table: str) -> set[str]:
+        raise NotImplementedError
+
+    def _iso(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """A datetime column as ISO 8601 UTC text, formatted by the database itself."""
+        raise NotImplementedError
+
+    def run(self) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        sig = self.signature()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == sig:
+            return hit[1]
+        with self._lock:  # one computation per change, however many pages poll at once
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == sig:
+                return hit[1]
+            value = compute()
+            self._cache[key] = (sig, value)
+            return value
+
+    # -- schema tolerance ----------------------------------------------------------------------
+    def _present(self, table: Table, names: tuple[str, ...] | None = None) -> list[ColumnElement[Any]]:
+        """The columns (of ``names``) the database has; datetimes formatted by the database itself,
+        which is several times faster than parsing them into Python datetimes and back."""
+        have = self._columns.get(table.name)
+        if not have:  # unknown, or not created yet (a run still being set up): ask again next time
+            have = self._columns[table.name] = self._read(lambda conn: self._table_columns(conn, table.name))
+        return [self._iso(c).label(c.name) if isinstance(c.type, DateTime) else c
+                for c in table.columns if c.name in have and (names is None or c.name in names)]
+
+    def _sizes(self, table: Table) -> list[ColumnElement[Any]]:
+        """The lengths of a table's long texts (``patch_chars``, ``transcript_chars``). Since migration
+        0004 the texts may be stored compressed and their lengths are columns; an older archive's texts
+        are all plain, so the database measures them."""
+        have = {c.name for c in self._present(table)}
+        return [table.c[size] if size in have else func.coalesce(func.length(table.c[text]), 0).label(size)
+                for size, text in MEASURED.items() if text in table.c]
+
+    def _rows(self, stmt: Any) -> list[dict[str, Any]]:
+        def query(conn: Any) -> list[dict[str, Any]]:
+            result = conn.execute(stmt)
+            keys = list(result.keys())
+            return [dict(zip(keys, row, strict=True)) for row in result]
+        return self._read(query)
+
+    def _scalar(self, stmt: Any) -> Any:
+        return self._read(lambda conn: conn.execute(stmt).scalar())
+
+    # -- agents --------------------------------------------------------------------------------
+    def agents(self, run_id: int) -> list[dict[str, Any]]:
+        cols = self._present(Agent.__table__, AGENT_SUMMARY)
+        return self._rows(select(*cols).where(Agent.run_id == run_id).order_by(Agent.id))
+
+    def agent(self, run_id: int | None, agent_id: int) -> dict[str, Any] | None:
+        """One agent without its transcript (its length instead); ``run_id`` None: of any run."""
+        cols = [c for c in self._present(Agent.__table__) if c.name not in ("transcript_json", *MEASURED)]
+        stmt = select(*cols, *self._sizes(Agent.__table__)).where(Agent.id == agent_id)
+        rows = self._rows(stmt if run_id is None else stmt.where(Agent.run_id == run_id))
+        return rows[0] if rows else None
+
+    def agent_transcript(self, run_id: int, agent_id: int) -> str | None:
+        return self._scalar(select(Agent.transcript_json).where(Agent.run_id == run_id, Agent.id == agent_id))
+
+    # -- evaluations ---------------------------------------------------------------------------
+    def evaluations(self, agent_ids: list[int]) -> list[dict[str, Any]]:
+        cols = self._present(Evaluation.__table__, EVALUATION_SUMMARY)
+        sizes = self._sizes(Evaluation.__table__)
+        return self._rows(select(*cols, *sizes).where(Evaluation.agent_id.in_(agent_ids)).order_by(Evaluation.id))
+
+    def evaluation(self, agent_id: int, evaluation_id: int) -> dict[str, Any] | None:
+        cols = [c for c in self._present(Evaluation.__table__) if c.name not in ("transcript_json", *MEASURED)]
+        rows = self._rows(select(*cols).where(Evaluation.agent_id == agent_id, Evaluation.id == evaluation_id))
+        return rows[0] if rows else None
+
+    def evaluation_transcript(self, agent_id: int, evaluation_id: int) -> str | None:
+        return self._scalar(select(Evaluation.transcript_json).where(Evaluation.agent_id == agent_id,
+                                                                      Evaluation.id == evaluation_id))
+
+    def count_tampered(self, run_id: int) -> int:
+        """Evaluations of the run whose grade was tampered with (canary checks included); 0 for an
+        archive from before migration 0005, which could not say."""
+        if "tampered" not in {c.name for c in self._present(Evaluation.__table__)}:
+            return 0
+        stmt = (select(func.count()).select_from(Evaluation).join(Agent, Agent.id == Evaluation.agent_id)
+                .where(Agent.run_id == run_id, Evaluation.tampered.is_not(None)))
+        return int(self._scalar(stmt) or 0)
+
+    # -- model calls and cost ------------------------------------------------------------------
+    def calls(self, agent_id: int) -> list[dict[str, Any]]:
+        cols = self._present(ModelCall.__table__)
+        return self._rows(select(*cols).where(ModelCall.agent_id == agent_id).order_by(ModelCall.id))
+
+    def cost_by_agent(self, run_id: int) -> dict[int | None, float]:
+        """Dollars per agent from the recorded calls: the live spend, also of attempts still running."""
+        stmt = (select(ModelCall.agent_id, func.sum(ModelCall.cost_usd))
+                .where(ModelCall.run_id == run_id).group_by(ModelCall.agent_id))
+        return self._read(lambda conn: {agent_id: float(total or 0.0) for agent_id, total in conn.execute(stmt)})
+
+    def spent(self, run_id: int) -> float:
+        """Dollars of every recorded call of the run."""
+        stmt = select(func.coalesce(func.sum(ModelCall.cost_usd), 0.0)).where(ModelCall.run_id == run_id)
+        return float(self._scalar(stmt) or 0.0)
+
+    def call_count(self, run_id: int) -> int:
+        return int(self._scalar(select(func.count()).select_from(ModelCall).where(ModelCall.run_id == run_id)) or 0)
+
+
+class RunReader(ArchiveReader):
+    """Queries over one run directory's SQLite file. Thread-safe; never writes, and opens no file but
+    the run's own."""
 
     def __init__(self, run_dir: Path) -> None:
+        super().__init__()
         self.run_dir = Path(run_dir)
         self.db_path = self.run_dir / DB_NAME
         self.mode: str | None = None
         self._engine: Engine | None = None
         self._engine_signature: str | None = None
         self._engine_lock = threading.Lock()
-        self._columns: dict[str, set[str]] = {}
-        self._cache: dict[str, tuple[str, Any]] = {}
-        self._lock = threading.RLock()  # a summary is built from other cached answers
 
     def close(self) -> None:
         with self._engine_lock:
@@ -163,47 +297,11 @@ class RunReader:
                 times.append(st.st_mtime)
         return max(times) if times else None
 
-    def cached(self, key: str, compute: Callable[[], T]) -> T:
-        sig = self.signature()
-        hit = self._cache.get(key)
-        if hit is not None and hit[0] == sig:
-            return hit[1]
-        with self._lock:  # one computation per change, however many pages poll at once
-            hit = self._cache.get(key)
-            if hit is not None and hit[0] == sig:
-                return hit[1]
-            value = compute()
-            self._cache[key] = (sig, value)
-            return value
+    def _table_columns(self, conn: Any, table: str) -> set[str]:
+        return {r[1] for r in conn.execute(text(f"PRAGMA table_info({table})")).all()}
 
-    # -- schema tolerance ----------------------------------------------------------------------
-    def _present(self, table: Table, names: tuple[str, ...] | None = None) -> list[ColumnElement[Any]]:
-        """The columns (of ``names``) the database has; datetimes formatted by SQLite itself, which
-        is several times faster than parsing them into Python datetimes and back."""
-        have = self._columns.get(table.name)
-        if not have:  # unknown, or not created yet (a run still being set up): ask again next time
-            rows = self._read(lambda conn: conn.execute(text(f"PRAGMA table_info({table.name})")).all())
-            have = self._columns[table.name] = {r[1] for r in rows}
-        return [func.strftime(ISO_UTC, c).label(c.name) if isinstance(c.type, DateTime) else c
-                for c in table.columns if c.name in have and (names is None or c.name in names)]
-
-    def _sizes(self, table: Table) -> list[ColumnElement[Any]]:
-        """The lengths of a table's long texts (``patch_chars``, ``transcript_chars``). Since migration
-        0004 the texts may be stored compressed and their lengths are columns; an older archive's texts
-        are all plain, so SQLite measures them."""
-        have = {c.name for c in self._present(table)}
-        return [table.c[size] if size in have else func.coalesce(func.length(table.c[text]), 0).label(size)
-                for size, text in MEASURED.items() if text in table.c]
-
-    def _rows(self, stmt: Any) -> list[dict[str, Any]]:
-        def query(conn: Any) -> list[dict[str, Any]]:
-            result = conn.execute(stmt)
-            keys = list(result.keys())
-            return [dict(zip(keys, row, strict=True)) for row in result]
-        return self._read(query)
-
-    def _scalar(self, stmt: Any) -> Any:
-        return self._read(lambda conn: conn.execute(stmt).scalar())
+    def _iso(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.strftime(ISO_UTC, column)
 
     # -- runs ----------------------------------------------------------------------------------
     def run(self) -> dict[str, Any] | None:
@@ -214,67 +312,19 @@ class RunReader:
         rows = self._rows(select(*cols).order_by(Run.id.desc()).limit(1))
         return rows[0] if rows else None
 
-    # -- agents --------------------------------------------------------------------------------
-    def agents(self, run_id: int) -> list[dict[str, Any]]:
-        cols = self._present(Agent.__table__, AGENT_SUMMARY)
-        return self._rows(select(*cols).where(Agent.run_id == run_id).order_by(Agent.id))
 
-    def agent(self, run_id: int | None, agent_id: int) -> dict[str, Any] | None:
-        """One agent without its transcript (its length instead); ``run_id`` None: of any run."""
-        cols = [c for c in self._present(Agent.__table__) if c.name not in ("transcript_json", *MEASURED)]
-        stmt = select(*cols, *self._sizes(Agent.__table__)).where(Agent.id == agent_id)
-        rows = self._rows(stmt if run_id is None else stmt.where(Agent.run_id == run_id))
-        return rows[0] if rows else None
+def open_run(run_dir: Path, db_url: str | None = None) -> ArchiveReader:
+    """A reader of the run in ``run_dir`` (the CLI's read commands): its SQLite file, or the server
+    database its database.json (or ``db_url``) names. NotFoundError when there is no run to read."""
+    from archive_db.location import locate
+    from archive_db.server_reader import ServerRunReader
 
-    def agent_transcript(self, run_id: int, agent_id: int) -> str | None:
-        return self._scalar(select(Agent.transcript_json).where(Agent.run_id == run_id, Agent.id == agent_id))
-
-    # -- evaluations ---------------------------------------------------------------------------
-    def evaluations(self, agent_ids: list[int]) -> list[dict[str, Any]]:
-        cols = self._present(Evaluation.__table__, EVALUATION_SUMMARY)
-        sizes = self._sizes(Evaluation.__table__)
-        return self._rows(select(*cols, *sizes).where(Evaluation.agent_id.in_(agent_ids)).order_by(Evaluation.id))
-
-    def evaluation(self, agent_id: int, evaluation_id: int) -> dict[str, Any] | None:
-        cols = [c for c in self._present(Evaluation.__table__) if c.name not in ("transcript_json", *MEASURED)]
-        rows = self._rows(select(*cols).where(Evaluation.agent_id == agent_id, Evaluation.id == evaluation_id))
-        return rows[0] if rows else None
-
-    def evaluation_transcript(self, agent_id: int, evaluation_id: int) -> str | None:
-        return self._scalar(select(Evaluation.transcript_json).where(Evaluation.agent_id == agent_id,
-                                                                      Evaluation.id == evaluation_id))
-
-    def count_tampered(self, run_id: int) -> int:
-        """Evaluations of the run whose grade was tampered with (canary checks included); 0 for an
-        archive from before migration 0005, which could not say."""
-        if "tampered" not in {c.name for c in self._present(Evaluation.__table__)}:
-            return 0
-        stmt = (select(func.count()).select_from(Evaluation).join(Agent, Agent.id == Evaluation.agent_id)
-                .where(Agent.run_id == run_id, Evaluation.tampered.is_not(None)))
-        return int(self._scalar(stmt) or 0)
-
-    # -- model calls and cost ------------------------------------------------------------------
-    def calls(self, agent_id: int) -> list[dict[str, Any]]:
-        cols = self._present(ModelCall.__table__)
-        return self._rows(select(*cols).where(ModelCall.agent_id == agent_id).order_by(ModelCall.id))
-
-    def cost_by_agent(self, run_id: int) -> dict[int | None, float]:
-        """Dollars per agent from the recorded calls: the live spend, also of attempts still running."""
-        stmt = (select(ModelCall.agent_id, func.sum(ModelCall.cost_usd))
-                .where(ModelCall.run_id == run_id).group_by(ModelCall.agent_id))
-        return self._read(lambda conn: {agent_id: float(total or 0.0) for agent_id, total in conn.execute(stmt)})
-
-    def spent(self, run_id: int) -> float:
-        """Dollars of every recorded call of the run."""
-        stmt = select(func.coalesce(func.sum(ModelCall.cost_usd), 0.0)).where(ModelCall.run_id == run_id)
-        return float(self._scalar(stmt) or 0.0)
-
-    def call_count(self, run_id: int) -> int:
-        return int(self._scalar(select(func.count()).select_from(ModelCall).where(ModelCall.run_id == run_id)) or 0)
-
-
-def open_run(run_dir: Path) -> RunReader:
-    """A reader of the run in ``run_dir`` (the CLI's read commands); NotFoundError without an archive."""
-    if not (Path(run_dir) / DB_NAME).exists():
-        raise NotFoundError(f"{run_dir} holds no dgm run (no {DB_NAME})")
-    return RunReader(run_dir)
+    where = locate(run_dir, db_url)
+    if not where.is_sqlite:
+        return ServerRunReader(where.url, where.run_id, Path(run_dir) if Path(run_dir).is_dir() else None)
+    path = Path(where.url.removeprefix("sqlite:///"))
+    if not path.is_file():
+        raise NotFoundError(f"{run_dir} holds no dgm run (no {DB_NAME} or database.json)")
+    if path.name != DB_NAME:
+        raise NotFoundError(f"{path}: an SQLite archive is read in its run directory, as {DB_NAME}")
+    return RunReader(path.parent)

@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
+from archive_db.location import SQLITE_FILE, driver_url, is_sqlite, locate, public_url
 from archive_db.schema import MEASURED, Agent, Base, Evaluation, ModelCall, Run, utcnow
-from kernel.errors import NotFoundError
+from kernel.errors import DgmError, NotFoundError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T", bound=Base)
@@ -31,7 +33,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
+    url = driver_url(url)
+    if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -63,7 +66,14 @@ class Archive:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(url)
-        upgrade(self.engine)
+        try:
+            upgrade(self.engine)
+        except OperationalError as exc:
+            if is_sqlite(url):
+                raise
+            # A server that is down or refuses us: one line, and never the password.
+            reason = (str(getattr(exc, "orig", exc)).strip().splitlines() or ["unreachable"])[0][:300]
+            raise DgmError(f"cannot open the archive at {public_url(url)}: {reason}") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer; serialising our own writes avoids busy-wait storms between workers.
         self._write_lock = threading.Lock()
@@ -241,3 +251,20 @@ class Archive:
             stmt = stmt.where(ModelCall.agent_id == agent_id)
         with self._sessions() as s:
             return float(s.scalar(stmt) or 0.0)
+
+
+def open_run_archive(run_dir: Path, db_url: str | None = None) -> tuple[Archive, Run]:
+    """The archive of the run in ``run_dir`` and that run: its SQLite file, or the server database its
+    database.json (or ``db_url``, the `--db-url` option) names. NotFoundError when there is none."""
+    where = locate(run_dir, db_url)
+    if where.is_sqlite and not Path(where.url.removeprefix("sqlite:///")).is_file():
+        raise NotFoundError(f"{run_dir} holds no dgm run (no {SQLITE_FILE} or database.json)")
+    archive = Archive(where.url)
+    try:
+        run = archive.get_run(where.run_id) if where.run_id is not None else archive.latest_run()
+        if run is None:
+            raise NotFoundError(f"{public_url(where.url)} holds no run")
+    except BaseException:
+        archive.close()
+        raise
+    return archive, run

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dgm.errors import SandboxError
+from dgm.errors import DgmError, SandboxError
 from sandbox.engine import docker_client, engine_running, ensure_engine
-from sandbox.image import RECIPES, SANDBOX, build_image, default_tag, ensure_image, image_exists
+from sandbox.image import MANAGED_LABEL, RECIPES, SANDBOX, build_image, default_tag, ensure_image, image_exists
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,30 @@ def setup(image: str | None = None, log: Callable[[str], None] = print, extra: l
             raise SandboxError(f"unknown image '{name}' (known: {', '.join(sorted(RECIPES))})")
         ensure_image(client, RECIPES[name], log)
     return tag
+
+
+def node_images(client) -> list[str]:
+    """The tags of dgm's own images on this engine (those labelled dgm.managed): what a Ray node offers."""
+    return sorted(tag for image in client.images.list(filters={"label": f"{MANAGED_LABEL}=1"}) for tag in image.tags)
+
+
+def start_ray_node(address: str | None, log: Callable[[str], None] = print) -> None:
+    """`ray start` on this machine advertising its images: joining the cluster at ``address``, or as
+    the cluster's head when ``address`` is None (docs/CLUSTER.md)."""
+    from dgm.ray_executor import image_resources, import_ray
+
+    import_ray()  # one clear line when Ray is missing
+    images = node_images(docker_client())
+    if not images:
+        raise SandboxError("no dgm image on this machine to offer the cluster: run `dgm setup` first")
+    where = ["--head"] if address is None else ["--address", address]
+    command = [sys.executable, "-m", "ray.scripts.scripts", "start", *where, "--resources", image_resources(images)]
+    log(f"ray start {' '.join(where)}, offering {', '.join(images)}")
+    proc = subprocess.run(command, capture_output=True, text=True)
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
+        raise DgmError(f"ray start failed: {lines[-1] if lines else f'exit code {proc.returncode}'}")
+    log("this machine is a node of the Ray cluster" + (f" at {address}" if address else " (its head)"))
 
 
 def doctor(image: str | None = None, api_key_env: str = "OPENAI_API_KEY", env: dict[str, str] | None = None) -> list[Check]:

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 from unidiff import PatchSet
 
-from dgm.cli_bench import BenchmarkPath, Dataset, Languages, ReposDir, Tasks, bench_app, benchmark_overrides, regrade
+from dgm.cli_bench import BenchmarkPath, Dataset, DbUrl, Languages, ReposDir, Tasks, bench_app, benchmark_overrides, regrade
 from dgm.cli_serve import serve
 from dgm.config import load_config
 from dgm.errors import DgmError, NotFoundError
@@ -37,11 +37,18 @@ RunDir = typer.Option(Path("dgm-run"), "--run-dir", help="The run's directory (a
 def setup(
     image: Optional[str] = typer.Option(None, help="Sandbox image tag to build."),
     polyglot: bool = typer.Option(False, "--polyglot", help="Also build the Polyglot image (six toolchains, ~2 min, 1.9 GB)."),
+    ray: Optional[str] = typer.Option(
+        None, "--ray", help="Then join the Ray cluster at this address (HOST:PORT), or start it here with 'head', "
+                            "offering this machine's images (docs/CLUSTER.md)."),
 ) -> None:
     """Install/start the Docker engine if needed and build the sandbox image offline (idempotent)."""
     from dgm.bootstrap import setup as do_setup
+    from dgm.bootstrap import start_ray_node
 
-    do_setup(image, log=lambda msg: console.print(f"[dim]setup:[/] {msg}"), extra=["polyglot"] if polyglot else [])
+    log = lambda msg: console.print(f"[dim]setup:[/] {msg}")  # noqa: E731
+    do_setup(image, log=log, extra=["polyglot"] if polyglot else [])
+    if ray is not None:
+        start_ray_node(None if ray == "head" else ray, log=log)
 
 
 @app.command()
@@ -76,6 +83,8 @@ def run(
     generations: Optional[int] = typer.Option(None, help="Number of generations."),
     parents: Optional[int] = typer.Option(None, "--parents", help="Parents (attempts) per generation."),
     workers: Optional[int] = typer.Option(None, help="Attempts run in parallel."),
+    executor: Optional[str] = typer.Option(None, help="Where jobs run: local (default) | ray (a Ray cluster, docs/CLUSTER.md)."),
+    ray_address: Optional[str] = typer.Option(None, help="With --executor ray: the cluster's address, or auto (default)."),
     selection: Optional[str] = typer.Option(None, help="score_child_prop | score_prop | random | best | latest."),
     update: Optional[str] = typer.Option(None, help="keep_all | keep_better."),
     benchmark: Optional[str] = typer.Option(None, help="builtin | polyglot | swebench | a suite folder name."),
@@ -113,7 +122,7 @@ def run(
         "model.diagnosis_model": diagnosis_model, "model.base_url": base_url, "model.api_key_env": api_key_env,
         "loop.generations": generations,
         "loop.parents_per_generation": parents, "loop.workers": workers, "loop.selection": selection,
-        "loop.update": update, "loop.seed": seed,
+        "loop.update": update, "loop.seed": seed, "loop.executor": executor, "loop.ray_address": ray_address,
         **benchmark_overrides(benchmark, benchmark_path, dataset, languages, repos_dir, tasks),
         "evaluation.swebench_grader": swebench_grader, "evaluation.check_suite": check, "evaluation.grade_cache": grade_cache,
         "budget.max_cost_usd": max_cost, "budget.max_tokens": max_tokens, "budget.max_children": max_children,
@@ -208,11 +217,11 @@ def _int_list(text: str) -> list[int]:
 
 
 @app.command()
-def status(run_dir: Path = RunDir) -> None:
+def status(run_dir: Path = RunDir, db_url: Optional[str] = DbUrl) -> None:
     """A table of the run's agents: lineage, status, score, cost, and why attempts were rejected."""
     from archive_db.reader import open_run
 
-    reader = open_run(run_dir)  # read-only: never migrates or touches the run's files
+    reader = open_run(run_dir, db_url)  # read-only: never migrates or touches the run's files
     try:
         run = reader.run()
         if run is None:
@@ -234,7 +243,8 @@ def status(run_dir: Path = RunDir) -> None:
         tampered = reader.count_tampered(run["id"])
         console.print(f"{len(agents)} agents, {calls} model calls, ${reader.spent(run['id']):.4f} spent; "
                       f"{tampered} evaluation{'' if tampered == 1 else 's'} tampered", highlight=False)
-        console.print(_liveness_line(run_dir, run["status"], run["reason"]), highlight=False, markup=False)
+        if reader.run_dir is not None:  # a server-backed run read from another machine has no files here
+            console.print(_liveness_line(run_dir, run["status"], run["reason"]), highlight=False, markup=False)
     finally:
         reader.close()
 
@@ -281,11 +291,12 @@ def diff(
     b: int = typer.Argument(..., help="Agent id (the new side)."),
     run_dir: Path = RunDir,
     stat: bool = typer.Option(False, "--stat", help="Per-file added/removed lines instead of the patch."),
+    db_url: Optional[str] = DbUrl,
 ) -> None:
     """The code difference between two agents of a run."""
     from archive_db.agents_repo import AgentRepo
 
-    commits = [_agent_commit(run_dir, agent_id) for agent_id in (a, b)]
+    commits = [_agent_commit(run_dir, agent_id, db_url) for agent_id in (a, b)]
     patch = AgentRepo(run_dir / "agents.git", create=False).diff(*commits)
     if stat:
         for f in PatchSet(patch):
@@ -299,24 +310,26 @@ def checkout(
     agent: int = typer.Argument(..., help="Agent id."),
     dest: Path = typer.Argument(..., help="An empty or new directory for the agent's code."),
     run_dir: Path = RunDir,
+    db_url: Optional[str] = DbUrl,
 ) -> None:
     """Write one agent's code into a directory (its commit in the run's agents.git)."""
     from archive_db.agents_repo import AgentRepo
 
-    commit = _agent_commit(run_dir, agent)
+    commit = _agent_commit(run_dir, agent, db_url)
     if dest.exists() and any(dest.iterdir()):
         raise DgmError(f"{dest} is not empty")
     AgentRepo(run_dir / "agents.git", create=False).export(commit, dest)
     console.print(f"agent {agent} (commit {commit[:12]}) written to {dest}")
 
 
-def _agent_commit(run_dir: Path, agent_id: int) -> str:
+def _agent_commit(run_dir: Path, agent_id: int, db_url: str | None) -> str:
     """The commit of an agent of the run in ``run_dir``, read without writing anything."""
     from archive_db.reader import open_run
 
-    reader = open_run(run_dir)
+    reader = open_run(run_dir, db_url)
     try:
-        agent = reader.agent(None, agent_id)
+        run = reader.run()
+        agent = reader.agent(run["id"] if run else -1, agent_id)
     finally:
         reader.close()
     if agent is None:
@@ -335,12 +348,13 @@ def replay(
     out: Path = typer.Option(Path("dgm-replay"), "--out", help="Where patch.diff and transcript.json go."),
     model: Optional[str] = typer.Option(None, help="Override the run's agent model."),
     base_url: Optional[str] = typer.Option(None, help="Override the run's endpoint."),
+    db_url: Optional[str] = DbUrl,
 ) -> None:
     """Run one agent of a run on any git repository, in the sandbox; writes its patch and transcript."""
     from dgm.replay import replay as do_replay
 
     overrides = {k: v for k, v in {"agent_model": model, "base_url": base_url}.items() if v}
-    result = do_replay(run_dir, agent, repo.resolve(), problem, out, overrides)
+    result = do_replay(run_dir, agent, repo.resolve(), problem, out, overrides, db_url)
     console.print(f"agent {agent}: {result.status}; patch in {result.patch_path}, transcript in {result.transcript_path}")
     if result.error:
         errors.print(f"note: {result.error}")
@@ -380,20 +394,19 @@ def estimate(
     parents: Optional[int] = typer.Option(None, "--parents", help="Parents (attempts) per generation."),
     model: Optional[str] = typer.Option(None, help="Model the agents use."),
     diagnosis_model: Optional[str] = typer.Option(None, help="Model that diagnoses failures."),
+    db_url: Optional[str] = DbUrl,
 ) -> None:
     """The expected cost of a configuration before starting it, from a run's measured token figures."""
-    import json
-
+    from archive_db.store import open_run_archive
     from benchmarks.registry import load_benchmark
     from dgm.config import config_from
     from dgm.estimate import estimate as do_estimate
     from dgm.estimate import measure
-    from dgm.loop import run_dir_archive
 
-    archive = run_dir_archive(source)
+    archive, run = open_run_archive(source, db_url)
     try:
-        figures = measure(archive)
-        stored = json.loads(archive.latest_run().config_json)
+        figures = measure(archive, run)
+        stored = json.loads(run.config_json)
     finally:
         archive.close()
     overrides = {"loop.generations": generations, "loop.parents_per_generation": parents,

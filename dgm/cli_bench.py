@@ -24,6 +24,8 @@ Dataset = typer.Option(None, "--dataset", help="SWE-bench: a JSON/JSONL file of 
 Languages = typer.Option(None, "--languages", help="Polyglot: comma-separated languages (python,go,rust,javascript,java,cpp).")
 ReposDir = typer.Option(None, "--repos-dir", help="SWE-bench: local git mirrors named owner__repo.")
 Tasks = typer.Option(None, "--tasks", help="Comma-separated task ids to restrict the benchmark to.")
+DbUrl = typer.Option(None, "--db-url", help="The archive's database (postgresql://user@host/db) when the run directory "
+                                            "does not name it; the password comes from PGPASSWORD or ~/.pgpass.")
 
 
 def benchmark_overrides(benchmark: str | None, benchmark_path: Path | None, dataset: str | None,
@@ -112,21 +114,19 @@ def regrade(
     run_dir: Path = typer.Option(Path("dgm-run"), "--run-dir", help="The run's directory."),
     agent: Optional[int] = typer.Option(None, "--agent", help="Only this agent's evaluations."),
     task: Optional[str] = typer.Option(None, "--task", help="Only this task."),
+    db_url: Optional[str] = DbUrl,
 ) -> None:
     """Grade recorded patches again from the archive, in fresh containers, and compare with the record.
 
     Exits 1 when any outcome differs (a flaky test, a changed task or image, or a grader bug).
     """
+    from archive_db.store import open_run_archive
     from benchmarks.grader import grade
     from benchmarks.registry import load_benchmark
     from benchmarks.task import load_canaries
-    from dgm.loop import run_dir_archive
 
-    archive = run_dir_archive(run_dir)
+    archive, run = open_run_archive(run_dir, db_url)
     try:
-        run = archive.latest_run()
-        if run is None:
-            raise NotFoundError(f"{run_dir} holds no run")
         cfg = RunConfig.model_validate(json.loads(run.config_json))
         agents = [archive.get_agent(agent)] if agent is not None else archive.agents(run.id)
         evaluations = [e for a in agents for e in archive.evaluations(a.id, canary=None) if (task is None or e.task_id == task)]

@@ -54,15 +54,17 @@ def _url(host: str, sock: socket.socket, token: str | None) -> str:
     return f"http://{shown}:{port}/" + (f"?token={quote(token, safe='')}" if token else "")
 
 
-def _server(run_root: Path, token: str | None) -> uvicorn.Server:
+def _server(run_root: Path, token: str | None, db_url: str | None = None) -> uvicorn.Server:
     # Imported here: every other dgm command starts without loading the web stack.
     import uvicorn
 
     from web.app import create_app
 
-    if not run_root.is_dir():
+    if db_url is None and not run_root.is_dir():
         raise DgmError(f"run root {run_root} is not a directory")
-    return uvicorn.Server(uvicorn.Config(create_app(run_root, token), log_level="warning", access_log=False))
+    app = create_app(run_root, token, db_url)
+    app.state.run_root.entries()  # a database that is away or refuses us: one line now, not a page of errors later
+    return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
 
 
 def serve(
@@ -71,12 +73,18 @@ def serve(
     port: int = typer.Option(DEFAULT_PORT, "--port", help="Port to listen on (0: any free port)."),
     token: Optional[str] = typer.Option(None, "--token", envvar="DGM_SERVE_TOKEN",
                                         help="Access token every request must carry (also read from DGM_SERVE_TOKEN)."),
+    db_url: Optional[str] = typer.Option(
+        None, "--db-url", help="Serve every run of this database (postgresql://user@host/db) instead of a run root; "
+                               "the password comes from PGPASSWORD or ~/.pgpass."),
 ) -> None:
-    """Serve the lineage browser: every run under --run-root, read-only, live while runs work."""
+    """Serve the lineage browser: every run under --run-root (or of --db-url), read-only, live while runs work."""
+    from archive_db.location import public_url
+
     check_binding(host, token)
-    server = _server(run_root, token)
+    server = _server(run_root, token, db_url)
     sock = _listen(host, port)
-    console.print(f"dgm lineage browser for {run_root.resolve()} at {_url(host, sock, token)}  (Ctrl-C stops it)",
+    what = public_url(db_url) if db_url else run_root.resolve()
+    console.print(f"dgm lineage browser for {what} at {_url(host, sock, token)}  (Ctrl-C stops it)",
                   highlight=False, markup=False, soft_wrap=True)
     try:
         server.run(sockets=[sock])

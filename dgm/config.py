@@ -12,11 +12,12 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_serializer, field_validator
 
+from archive_db.location import locate, public_url
 from benchmarks.config import EvaluationConfig
 from kernel.config import Strict, dgm_home, parse_size
-from kernel.errors import ConfigError
+from kernel.errors import ConfigError, DgmError
 from sandbox.config import SandboxConfig
 
 # The tables of the lower packages live with them; they are composed (and importable) here, so code
@@ -122,6 +123,10 @@ class LoopConfig(Strict):
     attempt_stall_s: float = Field(default=3600.0, gt=0)
     # A flagged agent (it tampered with grading, or resolved a cheating canary) is never a parent.
     quarantine_flagged: bool = True
+    # Where jobs run: "local" (a process each on this machine) or "ray" (a task each on the Ray cluster
+    # at ray_address, "auto" being the one this machine belongs to; docs/CLUSTER.md).
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str = "auto"
 
 
 class RunConfig(Strict):
@@ -129,7 +134,7 @@ class RunConfig(Strict):
 
     name: str = "run"
     run_dir: Path = Path("dgm-run")
-    db_url: str | None = None  # default: sqlite file inside run_dir
+    db_url: str | None = None  # default: sqlite file inside run_dir (a server's URL is recorded in run_dir/database.json)
     demo: bool = False  # the scripted model serves all calls (offline demonstration)
     model: ModelConfig = Field(default_factory=ModelConfig)
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
@@ -138,9 +143,25 @@ class RunConfig(Strict):
     loop: LoopConfig = Field(default_factory=LoopConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
 
+    @field_validator("db_url")
+    @classmethod
+    def check_db_url(cls, url: str | None) -> str | None:
+        if url is not None:
+            try:
+                public_url(url)
+            except DgmError as exc:
+                raise ValueError(str(exc)) from None
+        return url
+
+    @field_serializer("db_url")
+    def db_url_without_password(self, url: str | None) -> str | None:
+        # The stored config (archive, manifest, jobs) never carries the password: PGPASSWORD or ~/.pgpass give it.
+        return public_url(url) if url else None
+
     @property
     def database_url(self) -> str:
-        return self.db_url or f"sqlite:///{(self.run_dir / 'archive.sqlite').resolve()}"
+        """The archive's URL: ``db_url``, the database the run directory records, or its SQLite file."""
+        return locate(self.run_dir, self.db_url).url
 
     def api_key(self) -> str | None:
         # Documented exception to "only the CLI reads the environment": the key's variable is named

@@ -302,9 +302,12 @@ class Coordinator:
         self._closing.submit(running.gateways.close)
         if not self.state.busy(job.agent_id):
             self.rt.ended(job.agent_id)
-        outcome = running.killed or ("repeated" if running.ignore else "done" if running.ended else "died")
+        lost = body.get("lost")  # its machine went away under it: no verdict; the policy issues the work again
+        outcome = running.killed or ("repeated" if running.ignore else "done" if running.ended else "lost" if lost else "died")
         self.rt.emit(JobFinished(job=job.job_id, kind=job.kind, agent=job.agent_id, worker=running.worker, outcome=outcome,
                                  duration_s=round(time.monotonic() - running.started, 3)))
+        if outcome == "lost":
+            self.rt.emit(AgentRunRepeated(agent=job.agent_id, job=job.job_id, reason=f"its node was lost: {lost}"))
         if outcome == "died" and not self.rt.interrupted:
             self._failed(running, {"error": f"the job's process exited with code {body.get('code')} without a result"})
 

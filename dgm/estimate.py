@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archive_db import Archive
+from archive_db import Archive, Run
 from dgm.config import RunConfig
 from dgm.errors import DgmError
 
@@ -41,10 +41,7 @@ class Line:
     cost_usd: float
 
 
-def measure(archive: Archive) -> Figures:
-    run = archive.latest_run()
-    if run is None:
-        raise DgmError("the source run holds no run")
+def measure(archive: Archive, run: Run) -> Figures:
     agents = archive.agents(run.id)
     attempts = [a for a in agents if a.status != "seed"]
     seed_evals = sum(len(archive.evaluations(a.id)) for a in agents if a.status == "seed")

@@ -171,7 +171,7 @@ class JobFinished(Event):
     kind: str
     agent: int
     worker: int
-    outcome: str  # done | died | repeated (after an outage) | settled | stopped | stalled
+    outcome: str  # done | died | repeated (after an outage) | lost (its node died) | settled | stopped | stalled
     duration_s: float
 
 

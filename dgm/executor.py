@@ -4,6 +4,8 @@ waits on one job: `messages()` returns whatever any job has said, or nothing aft
 `LocalExecutor` (the default: no extra service) runs each job in its own process on this host, in
 a session of its own, so a stop or a stall ends a whole process group (the job and anything it
 started) instead of asking a thread to notice a flag; the job's containers are removed by label.
+`RayExecutor` (dgm/ray_executor.py, `--executor ray`) runs each job on a node of a Ray cluster instead,
+behind the same contract.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ REAP_WAIT_S = 5.0
 @dataclass(frozen=True)
 class Message:
     job_id: str
-    body: dict[str, Any]  # {"type": "progress" | "diagnosed" | "self_edit" | "result" | "failed" | "exited", ...}
+    # {"type": "progress" | "diagnosed" | "self_edit" | "result" | "failed" | "exited", ...}; an "exited" message
+    # says "code" (None when unknown) and, when the job's machine was lost under it, "lost" (why).
+    body: dict[str, Any]
 
 
 class Executor(Protocol):
@@ -101,15 +105,7 @@ class LocalExecutor:
         self._queue.put(Message(job.job_id, {"type": EXITED, "code": code}))
 
     def messages(self, timeout_s: float) -> list[Message]:
-        try:
-            found = [self._queue.get(timeout=timeout_s)]
-        except queue.Empty:
-            return []
-        while True:
-            try:
-                found.append(self._queue.get_nowait())
-            except queue.Empty:
-                return found
+        return drain(self._queue, timeout_s)
 
     def kill(self, job_id: str) -> None:
         with self._lock:  # held through the kill: a process in the table is not reaped yet (see _read)
@@ -141,6 +137,19 @@ class LocalExecutor:
     def running(self) -> list[str]:
         with self._lock:
             return list(self._procs)
+
+
+def drain(messages: queue.Queue[Message], timeout_s: float) -> list[Message]:
+    """Everything in the queue, waiting up to ``timeout_s`` for the first."""
+    try:
+        found = [messages.get(timeout=timeout_s)]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            found.append(messages.get_nowait())
+        except queue.Empty:
+            return found
 
 
 def _kill_group(proc: subprocess.Popen[str], sig: signal.Signals) -> None:

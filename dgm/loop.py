@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import gc
 from contextlib import ExitStack
-from pathlib import Path
 
 from archive_db import Agent, Archive
+from archive_db.location import DATABASE_FILE, locate, public_url, record
 from benchmarks.cache import GradeCache
 from benchmarks.prepare import prepare_images, vet
 from benchmarks.registry import load_benchmark
@@ -29,13 +29,16 @@ from dgm.agents_repo import AgentRepo
 from dgm.budget import Budget
 from dgm.config import RunConfig
 from dgm.coordinator import Coordinator
-from dgm.errors import DgmError
+from dgm.errors import DgmError, NotFoundError
 from dgm.events import BenchmarkSetup, BudgetExhaustedEvent, RunFinished, RunResumed, RunStoppedEvent
 from dgm.executor import Executor, LocalExecutor
 from dgm.jobs import JobContext
 from dgm.manifest import build_manifest, write_manifest
 from dgm.model_client import ModelClient
 from dgm.policy import DgmPolicy
+from dgm.ray_executor import RayExecutor, import_ray
+from dgm.ray_executor import connect as ray_connect
+from dgm.ray_executor import disconnect as ray_disconnect
 from dgm.recovery import RunLock, repair
 from dgm.run_state import from_archive
 from dgm.runtime import EventSink, Runtime, StopRequest
@@ -64,11 +67,26 @@ def file_seed(rt: Runtime) -> Agent:
     return seed
 
 
+def job_context(rt: Runtime) -> JobContext:
+    """What every job needs to know of the run (and no key)."""
+    return JobContext(config_json=rt.config.model_dump_json(), agents_git=str(rt.repo.path.resolve()),
+                      work_dir=str((rt.run_dir / "work").resolve()), labels=dict(rt.sandbox.labels))
+
+
 def local_executor(rt: Runtime) -> LocalExecutor:
-    """Jobs as processes on this host: what each needs to know of the run, and no key."""
-    context = JobContext(config_json=rt.config.model_dump_json(), agents_git=str(rt.repo.path.resolve()),
-                         work_dir=str((rt.run_dir / "work").resolve()), labels=dict(rt.sandbox.labels))
-    return LocalExecutor(context, rt.run_dir / "logs" / "jobs", secret_env=(rt.config.model.api_key_env,))
+    """Jobs as processes on this host."""
+    return LocalExecutor(job_context(rt), rt.run_dir / "logs" / "jobs", secret_env=(rt.config.model.api_key_env,))
+
+
+def ray_executor(rt: Runtime, stack: ExitStack) -> RayExecutor:
+    """Jobs as Ray tasks on the cluster at ``loop.ray_address``: joined for this run, left at its end."""
+    if ray_connect(rt.config.loop.ray_address):
+        stack.callback(ray_disconnect)
+    images = {t.image for t in [*rt.tasks, *rt.canaries] if t.image}
+    executor = RayExecutor(job_context(rt), rt.run_dir / "logs" / "jobs", secret_env=(rt.config.model.api_key_env,),
+                           images=images)
+    stack.callback(executor.close)
+    return executor
 
 
 def evolve(rt: Runtime, executor: Executor | None = None) -> None:
@@ -78,7 +96,13 @@ def evolve(rt: Runtime, executor: Executor | None = None) -> None:
         raise RunStopped(rt.stop.reason or "stopped", rt.stop.by_signal)
     file_seed(rt)
     (rt.run_dir / "work").mkdir(parents=True, exist_ok=True)
-    executor = executor or local_executor(rt)
+    with ExitStack() as stack:
+        if executor is None:
+            executor = ray_executor(rt, stack) if rt.config.loop.executor == "ray" else local_executor(rt)
+        _evolve(rt, executor)
+
+
+def _evolve(rt: Runtime, executor: Executor) -> None:
     rt.kill_jobs = executor.kill_all
     state = from_archive(rt.archive, rt.run_id, {t.id for t in rt.canaries})
     # What is loaded now lives as long as the run: full collections need not walk it again (a 5,000-agent
@@ -113,9 +137,21 @@ def _stop_for_budget(rt: Runtime) -> bool:
 
 
 def _open_run(archive: Archive, config: RunConfig, resume: bool) -> int:
-    existing = archive.latest_run()
+    """The run's id: a new run, or (with ``resume``) the one the run directory holds. A server database
+    may hold many runs: the run directory names its own in database.json."""
+    where = locate(config.run_dir, config.db_url)
+    existing = archive.latest_run() if where.is_sqlite else None
+    if where.run_id is not None:
+        try:
+            existing = archive.get_run(where.run_id)
+        except NotFoundError:
+            raise DgmError(f"{config.run_dir}/{DATABASE_FILE} names run {where.run_id}, which "
+                           f"{public_url(where.url)} does not hold") from None
     if existing is None:
-        return archive.create_run(config.name, config.model_dump_json(), __version__).id
+        run_id = archive.create_run(config.name, config.model_dump_json(), __version__).id
+        if not where.is_sqlite:
+            record(config.run_dir, config.db_url or where.url, run_id)  # as the user wrote it, less the password
+        return run_id
     if not resume:
         raise DgmError(f"{config.run_dir} already holds run '{existing.name}'; pass --resume to continue it or pick a new --run-dir")
     # Attempts cut off by a crash or a stop stay "running": the loop carries each on from its last step.
@@ -126,6 +162,8 @@ def _open_run(archive: Archive, config: RunConfig, resume: bool) -> int:
 def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resume: bool = False,
                   stop: StopRequest | None = None) -> Runtime:
     # Cheap checks first, so bad input fails in a second with one line.
+    if config.loop.executor == "ray":
+        import_ray()
     benchmark = load_benchmark(config.evaluation)
     if config.evaluation.benchmark == "swebench" and config.evaluation.swebench_grader == "official":
         from benchmarks.swebench import require_official_grader
@@ -217,10 +255,3 @@ def _mark_open_attempts(rt: Runtime) -> None:
     for agent in rt.archive.agents(rt.run_id, statuses=["running"]):
         if not agent.reason:
             rt.archive.update_agent(agent.id, reason="not started before the run stopped; runs on resume")
-
-
-def run_dir_archive(run_dir: Path) -> Archive:
-    path = Path(run_dir) / "archive.sqlite"
-    if not path.exists():
-        raise DgmError(f"{run_dir} holds no dgm run (no archive.sqlite)")
-    return Archive.in_dir(Path(run_dir))

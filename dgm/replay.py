@@ -11,12 +11,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from archive_db.store import open_run_archive
 from dgm.agent_run import run_agent
 from dgm.agents_repo import AgentRepo
 from dgm.config import RunConfig
 from dgm.errors import DgmError, NotFoundError
 from dgm.gateway import Gateway
-from dgm.loop import run_dir_archive
 from dgm.model_client import CallContext, ModelClient
 from kernel.git import FOREIGN_REPO_ENV, GitError, git_bytes
 from sandbox.container import DockerSandbox
@@ -52,10 +52,10 @@ def stored_config(config_json: str, run_dir: Path) -> RunConfig:
 
 
 def replay(run_dir: Path, agent_id: int, repo: Path, problem_file: Path, out_dir: Path,
-           model_overrides: dict[str, str] | None = None) -> ReplayResult:
+           model_overrides: dict[str, str] | None = None, db_url: str | None = None) -> ReplayResult:
     if not problem_file.is_file():
         raise DgmError(f"problem file not found: {problem_file}")
-    archive = run_dir_archive(run_dir)
+    archive, _ = open_run_archive(run_dir, db_url)
     try:
         agent = archive.get_agent(agent_id)
         if agent.commit is None:

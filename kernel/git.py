@@ -100,3 +100,17 @@ def extract_commit(git_dir: Path, commit: str, dest: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(dest, filter="data")
     return dest
+
+
+def pack_commits(git_dir: Path, commits: list[str]) -> bytes:
+    """A pack of every object ``commits`` reach (their history included): what another machine needs to
+    read those commits with no access to this repository. Reads objects only."""
+    return git_bytes("pack-objects", "--revs", "--stdout", "-q", cwd=git_dir, input="".join(f"{c}\n" for c in commits).encode())
+
+
+def unpack_commits(git_dir: Path, pack: bytes) -> None:
+    """Store a pack from ``pack_commits`` in the repository at ``git_dir`` (a bare one, made if absent)."""
+    if not (git_dir / "HEAD").exists():
+        git_dir.mkdir(parents=True, exist_ok=True)
+        git("init", "-q", "--bare", str(git_dir), cwd=git_dir)
+    git_bytes("index-pack", "--stdin", cwd=git_dir, input=pack)

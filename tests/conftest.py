@@ -90,3 +90,45 @@ def run_lock_holder():
     for proc in started:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture(scope="session")
+def postgres_role() -> dict[str, str]:
+    """A login role (with CREATEDB) on this machine's PostgreSQL server: Debian's postgresql, which
+    .ci/run installs and starts. Made through the `postgres` superuser's peer login, one per xdist
+    worker. Skips when no server answers, unless DGM_REQUIRE_POSTGRES=1 (set by .ci/run)."""
+    import secrets
+    import subprocess
+
+    role = f"dgm_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    password = secrets.token_hex(12)
+    sql = (f"DO $$ BEGIN CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{password}'; "
+           f"EXCEPTION WHEN duplicate_object THEN ALTER ROLE {role} LOGIN CREATEDB PASSWORD '{password}'; END $$;")
+    try:
+        made = subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-v", "ON_ERROR_STOP=1", "-qc", sql],
+                              capture_output=True, text=True, timeout=60)
+        problem = made.stderr.strip() if made.returncode else None
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        problem = str(exc)
+    if problem:
+        if os.environ.get("DGM_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"DGM_REQUIRE_POSTGRES=1 but no PostgreSQL server takes a role: {problem}")
+        pytest.skip("no PostgreSQL server (apt-get install postgresql; pg_ctlcluster 15 main start)")
+    return {"user": role, "password": password, "host": "127.0.0.1"}
+
+
+@pytest.fixture()
+def postgres_url(postgres_role: dict[str, str]):
+    """A fresh, empty database of its own for one test, dropped afterwards: its URL, password included
+    (tests that need the password elsewhere set PGPASSWORD from ``postgres_role``)."""
+    import secrets
+
+    import psycopg
+
+    name = f"dgm_{secrets.token_hex(6)}"
+    admin = f"host={postgres_role['host']} user={postgres_role['user']} password={postgres_role['password']} dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield f"postgresql://{postgres_role['user']}:{postgres_role['password']}@{postgres_role['host']}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

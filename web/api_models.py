@@ -32,7 +32,7 @@ class RunSummary(BaseModel):
     cost_usd: float = Field(description="Dollars of every recorded model call of the run.")
     flagged: int = Field(0, description="Agents flagged as suspected reward hackers (see AgentNode.flag).")
     config: dict[str, Any]
-    run_dir: str
+    run_dir: Optional[str] = None  # None: a database run whose directory is not on this machine
     version: str = Field(description="Changes whenever the archive changes; see /changes.")
 
 

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from kernel import __version__
 from web.responses import SafeJSON
 from web.routes import agents, pages, runs
-from web.run_root import RunRoot
+from web.run_root import DatabaseRuns, RunRoot, RunSource
 from web.security import Guard
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -28,9 +28,10 @@ DESCRIPTION = ("Read-only JSON API over the dgm runs under one run root: runs, t
                "live changes, and each agent's diagnosis, diffs, task results, transcripts and model calls.")
 
 
-def create_app(run_root: Path, token: str | None = None) -> FastAPI:
-    """The app for ``run_root``. With a ``token``, every request must carry it (see security.py)."""
-    root = RunRoot(run_root)
+def create_app(run_root: Path, token: str | None = None, db_url: str | None = None) -> FastAPI:
+    """The app for ``run_root`` (or, with ``db_url``, every run of that database). With a ``token``,
+    every request must carry it (see security.py)."""
+    root: RunSource = DatabaseRuns(db_url) if db_url else RunRoot(run_root)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -14,9 +14,11 @@ from typing import Any
 from fastapi import HTTPException, Request
 from sqlalchemy.exc import DatabaseError
 
-from archive_db.reader import RunReader
+from archive_db.location import public_url
+from archive_db.reader import ArchiveReader
+from kernel.errors import DgmError
 from web import lineage
-from web.run_root import RunRoot
+from web.run_root import DatabaseRuns, RunEntry, RunSource
 from web.series import agent_cost
 
 # What of the run's config a page shows: the choices that explain a run, never endpoints or keys.
@@ -29,9 +31,10 @@ CONFIG_FIELDS = {"model": ("agent_model", "diagnosis_model"),
 @dataclass
 class RunContext:
     name: str
-    path: Path
-    reader: RunReader
+    path: Path | None  # None: a database run whose directory is not on this machine
+    reader: ArchiveReader
     run: dict[str, Any]
+    db_url: str | None = None  # a database run's archive, as a command line names it (no password)
 
     @property
     def run_id(self) -> int:
@@ -57,36 +60,45 @@ class RunContext:
             raise HTTPException(404, "no such agent in this run")
         return found
 
+    def _where(self) -> str:
+        run_dir = shlex.quote(str(self.path or self.run.get("run_dir") or "RUN_DIR"))
+        return f"--run-dir {run_dir}" + (f" --db-url {shlex.quote(self.db_url)}" if self.db_url else "")
+
     def replay_command(self, agent_id: int) -> str:
-        return f"dgm replay {agent_id} --run-dir {shlex.quote(str(self.path))} --repo PATH/TO/REPO --problem ISSUE.md"
+        return f"dgm replay {agent_id} {self._where()} --repo PATH/TO/REPO --problem ISSUE.md"
 
     def checkout_command(self, agent_id: int) -> str:
-        return f"dgm checkout {agent_id} agent-{agent_id} --run-dir {shlex.quote(str(self.path))}"
+        return f"dgm checkout {agent_id} agent-{agent_id} {self._where()}"
 
 
 def run_context(request: Request, name: str) -> RunContext:
     """FastAPI dependency: the run named ``name``, or 404. Names are matched, never joined into paths."""
-    root: RunRoot = request.app.state.run_root
-    path = root.find(name)
-    if path is None:
-        raise HTTPException(404, "no such run")
+    root: RunSource = request.app.state.run_root
     try:
-        found = context_for(root, path)
+        entry = root.find(name)
+        if entry is None:
+            raise HTTPException(404, "no such run")
+        found = context_for(root, entry)
     except DatabaseError:
         raise HTTPException(503, "this run's archive cannot be read (not an SQLite database, or damaged)") from None
+    except DgmError as exc:  # its database server is down or refuses us
+        raise HTTPException(503, str(exc)) from None
     if found is None:
         raise HTTPException(404, "this run directory holds no run yet")
     return found
 
 
-def context_for(root: RunRoot, path: Path) -> RunContext | None:
-    """The context of a folder ``root`` listed; None while its archive holds no run yet."""
-    reader = root.reader(path)
+def context_for(root: RunSource, entry: RunEntry) -> RunContext | None:
+    """The context of a run ``root`` listed; None while its archive holds no run yet."""
+    reader = root.reader(entry)
     run = reader.cached("run", reader.run)
-    return RunContext(name=path.name, path=path, reader=reader, run=run) if run else None
+    if not run:
+        return None
+    db_url = public_url(root.url) if isinstance(root, DatabaseRuns) else None
+    return RunContext(name=entry.name, path=entry.path, reader=reader, run=run, db_url=db_url)
 
 
-def last_activity(reader: RunReader) -> str | None:
+def last_activity(reader: ArchiveReader) -> str | None:
     """When the run last wrote its archive or event log, in ISO 8601 UTC (never when we read it)."""
     when = reader.last_activity()
     if when is None:
@@ -132,6 +144,6 @@ def summarize(ctx: RunContext) -> dict[str, Any]:
         "cost_usd": round(sum(ctx.costs().values()), 6),
         "flagged": sum(bool(n.get("flag")) for n in nodes),
         "config": shown_config(run.get("config_json")),
-        "run_dir": str(ctx.path),
+        "run_dir": str(ctx.path) if ctx.path else None,
         "version": ctx.reader.signature(),
     }

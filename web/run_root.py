@@ -1,17 +1,31 @@
-"""The run directories under one run root, found by listing it ourselves.
+"""Where the dashboard finds runs: the run directories under one run root (`dgm serve --run-root`),
+found by listing it ourselves, or the runs of one database server (`dgm serve --db-url`).
 
-A run is named by its folder's name. Request text is only ever *compared* with the names we
-listed, never joined into a path, so no URL can reach a file outside a run directory.
+A run is named by its folder's name (or ``run-<id>`` in a database). Request text is only ever
+*compared* with the names we listed, never joined into a path, so no URL can reach a file outside a
+run directory.
 """
 
 from __future__ import annotations
 
+import json
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
-from archive_db.reader import RunReader
+from archive_db.location import DATABASE_FILE, SQLITE_FILE, recorded, same_database
+from archive_db.reader import ArchiveReader, RunReader
+from archive_db.server_reader import ServerRunReader
+from kernel.errors import DgmError
 
-RUN_FILES = ("archive.sqlite", "events.jsonl", "agents.git")
+RUN_FILES = (SQLITE_FILE, DATABASE_FILE, "events.jsonl", "agents.git")
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    name: str
+    path: Path | None  # the run directory, when it is on this machine (code, events, liveness)
+    run_id: int | None = None  # in a database of many runs
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -24,33 +38,91 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 class RunRoot:
+    """The run directories directly under ``root``: their own SQLite file, or the server database
+    their database.json names."""
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root).resolve()
-        self._readers: dict[Path, RunReader] = {}
+        self._readers: dict[Path, ArchiveReader] = {}
         self._lock = threading.Lock()
 
-    def dirs(self) -> list[Path]:
-        """Folders directly under the root that hold an archive, sorted by name."""
+    def entries(self) -> list[RunEntry]:
+        """Folders directly under the root that hold a run, sorted by name."""
         if not self.root.is_dir():
             return []
         found = []
         for path in self.root.iterdir():
-            db = path / "archive.sqlite"
-            if path.is_dir() and db.is_file() and all(_inside(path / f, path) for f in RUN_FILES):
-                found.append(path)
-        return sorted(found, key=lambda p: p.name)
+            holds = (path / SQLITE_FILE).is_file() or (path / DATABASE_FILE).is_file()
+            if path.is_dir() and holds and all(_inside(path / f, path) for f in RUN_FILES):
+                found.append(RunEntry(path.name, path))
+        return sorted(found, key=lambda e: e.name)
 
-    def find(self, name: str) -> Path | None:
-        return next((p for p in self.dirs() if p.name == name), None)
+    def find(self, name: str) -> RunEntry | None:
+        return next((e for e in self.entries() if e.name == name), None)
 
-    def reader(self, path: Path) -> RunReader:
+    def reader(self, entry: RunEntry) -> ArchiveReader:
+        assert entry.path is not None
         with self._lock:
-            if path not in self._readers:
-                self._readers[path] = RunReader(path)
-            return self._readers[path]
+            if entry.path not in self._readers:
+                self._readers[entry.path] = _dir_reader(entry.path)
+            return self._readers[entry.path]
 
     def close(self) -> None:
         with self._lock:
             for reader in self._readers.values():
                 reader.close()
             self._readers.clear()
+
+
+def _dir_reader(path: Path) -> ArchiveReader:
+    try:
+        where = recorded(path)
+    except DgmError:
+        where = None  # a damaged database.json: read as an empty run directory (no archive.sqlite)
+    return ServerRunReader(where.url, where.run_id, path) if where else RunReader(path)
+
+
+class DatabaseRuns:
+    """Every run of one server database. A run's directory is used for its code, events and liveness
+    when it is on this machine and names this database and run (its database.json); otherwise the
+    pages show what the database holds."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._index = ServerRunReader(url, None)
+        self._readers: dict[int, ServerRunReader] = {}
+        self._lock = threading.Lock()
+
+    def entries(self) -> list[RunEntry]:
+        out = []
+        for run in self._index.cached("runs", self._index.runs):
+            run_id = int(run["id"])
+            out.append(RunEntry(f"run-{run_id}", self._local_dir(run_id, run.get("config_json")), run_id))
+        return sorted(out, key=lambda e: e.run_id or 0)
+
+    def _local_dir(self, run_id: int, config_json: str | None) -> Path | None:
+        try:
+            path = Path(json.loads(config_json or "{}").get("run_dir") or "")
+            where = recorded(path) if str(path) not in ("", ".") and path.is_dir() else None
+        except (ValueError, AttributeError, TypeError, OSError, DgmError):
+            return None
+        return path.resolve() if where and where.run_id == run_id and same_database(where.url, self.url) else None
+
+    def find(self, name: str) -> RunEntry | None:
+        return next((e for e in self.entries() if e.name == name), None)
+
+    def reader(self, entry: RunEntry) -> ArchiveReader:
+        assert entry.run_id is not None
+        with self._lock:
+            if entry.run_id not in self._readers:
+                self._readers[entry.run_id] = ServerRunReader(self.url, entry.run_id, entry.path)
+            return self._readers[entry.run_id]
+
+    def close(self) -> None:
+        with self._lock:
+            for reader in [self._index, *self._readers.values()]:
+                reader.close()
+            self._readers.clear()
+
+
+RunSource = RunRoot | DatabaseRuns

@@ -15,10 +15,11 @@ from dgm import protocols
 from dgm.executor import LocalExecutor
 from dgm.model_client import ModelClient
 from dgm.policy import DgmPolicy
+from dgm.ray_executor import RayExecutor
 from sandbox.container import DockerSandbox
 
 PAIRS = [(protocols.Model, ModelClient), (protocols.Sandbox, DockerSandbox), (protocols.Archive, ArchiveStore),
-         (protocols.Executor, LocalExecutor), (protocols.Policy, DgmPolicy)]
+         (protocols.Executor, LocalExecutor), (protocols.Executor, RayExecutor), (protocols.Policy, DgmPolicy)]
 
 
 def members(protocol: type) -> dict[str, object]:
@@ -61,7 +62,7 @@ def mismatches(protocol: type, concrete: type) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(("protocol", "concrete"), PAIRS, ids=[p.__name__ for p, _ in PAIRS])
+@pytest.mark.parametrize(("protocol", "concrete"), PAIRS, ids=[f"{p.__name__}-{c.__name__}" for p, c in PAIRS])
 def test_the_default_part_satisfies_its_seam(protocol, concrete):
     assert members(protocol), protocol  # the check below would pass on an empty protocol
     assert mismatches(protocol, concrete) == []

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from archive_db import Archive
 from archive_db.agents_repo import AgentRepo
+from archive_db.location import record
 from web.app import create_app
 
 SCRIPT = "<script>window.__pwned=1</script>"
@@ -25,12 +26,15 @@ def client(root: Path, token: str | None = None) -> TestClient:
 
 
 def write_run(root: Path, name: str, scores: list[float | None], statuses: list[str] | None = None,
-              with_code: bool = False) -> dict[str, Any]:
-    """A chain of agents (each the child of the previous one) with evaluations and model calls."""
+              with_code: bool = False, db_url: str | None = None) -> dict[str, Any]:
+    """A chain of agents (each the child of the previous one) with evaluations and model calls; in the
+    run directory's SQLite file, or with ``db_url`` in that database (named by its database.json)."""
     run_dir = root / name
-    archive = Archive.in_dir(run_dir)
+    archive = Archive(db_url) if db_url else Archive.in_dir(run_dir)
     run = archive.create_run(name, json.dumps({"name": name, "model": {"agent_model": "m", "base_url": "http://secret@host"},
-                                               "loop": {"selection": "best"}}), "0")
+                                               "loop": {"selection": "best"}, "run_dir": str(run_dir)}), "0")
+    if db_url:
+        record(run_dir, db_url, run.id)
     repo = AgentRepo(run_dir / "agents.git") if with_code else None
     ids: list[int] = []
     commit = None

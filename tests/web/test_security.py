@@ -103,7 +103,7 @@ def test_serving_never_writes_to_the_run(run_root, run_dir):
 def test_the_database_is_opened_read_only(run_root, run_dir):
     api = client(run_root)
     api.get("/api/runs/a")
-    reader = api.app.state.run_root.reader(run_dir)
+    reader = api.app.state.run_root.reader(api.app.state.run_root.find(run_dir.name))
     with reader.engine.connect() as conn, pytest.raises(Exception, match="readonly|read-only|query_only"):
         conn.exec_driver_sql("DELETE FROM agents")
 

@@ -88,7 +88,7 @@ def diff(agent_id: int, ctx: RunContext = Depends(run_context),
     else:
         raise HTTPException(422, "against must be parent, seed or an agent id")
     base = ctx.node(base_id) if base_id is not None else None
-    found = code.diff(ctx.path, base.get("commit") if base else None, node.get("commit"))
+    found = code.diff(ctx.path, base.get("commit") if base else None, node.get("commit")) if ctx.path else None
     return SafeJSON({"agent_id": agent_id, "base_id": base_id, "against": against, "available": found is not None,
                      **(found or {"diff": "", "truncated": False, "files": []})})
 
@@ -158,7 +158,7 @@ def calls(agent_id: int, ctx: RunContext = Depends(run_context)) -> Any:
 def download(agent_id: int, ctx: RunContext = Depends(run_context)) -> Response:
     """The agent's code as a .tar.gz (its commit in the run's agents.git)."""
     node = ctx.node(agent_id)
-    data = code.tarball(ctx.path, node.get("commit"), f"agent-{agent_id}")
+    data = code.tarball(ctx.path, node.get("commit"), f"agent-{agent_id}") if ctx.path else None
     if data is None:
         raise HTTPException(404, "this agent has no code (no commit)")
     return Response(data, media_type="application/gzip",

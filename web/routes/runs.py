@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy.exc import DatabaseError
 
 from archive_db.liveness import liveness
+from kernel.errors import DgmError
 from web import events, series
 from web.api_models import AgentNode, Changes, Charts, CompareRun, Health, RunSummary
 from web.responses import SafeJSON, cached_json
 from web.run_context import RunContext, context_for, run_context
-from web.run_root import RunRoot
+from web.run_root import RunSource
 
 router = APIRouter(prefix="/api", tags=["runs"])
 
@@ -27,12 +28,16 @@ def health() -> dict[str, str]:
 @router.get("/runs", response_model=list[RunSummary])
 def runs(request: Request) -> Any:
     """Every run under the run root: status, attempts, best score, cost so far, start, last activity."""
-    root: RunRoot = request.app.state.run_root
+    root: RunSource = request.app.state.run_root
     out = []
-    for path in root.dirs():
+    try:
+        entries = root.entries()
+    except DgmError as exc:  # the database server is down or refuses us
+        raise HTTPException(503, str(exc)) from None
+    for entry in entries:
         try:
-            ctx = context_for(root, path)
-        except DatabaseError:  # not an SQLite file, or damaged: the other runs still show
+            ctx = context_for(root, entry)
+        except (DatabaseError, DgmError):  # not an SQLite file, damaged, a server away: the other runs still show
             continue
         if ctx is not None:  # None: an archive still being set up
             out.append(ctx.summary())
@@ -67,9 +72,10 @@ def changes(ctx: RunContext = Depends(run_context),
     """Cheap to poll: whether the archive changed since `since`, the new event-log records, and
     whether a process works on the run now (running, paused on a down model endpoint, stopping)."""
     version = ctx.reader.signature()
-    log = events.read(ctx.path, offset)
+    log = events.read(ctx.path, offset) if ctx.path else {"events": [], "offset": 0}
+    live = liveness(ctx.path) if ctx.path else {"running": False}
     return SafeJSON({"version": version, "changed": since != version, "events": log["events"], "offset": log["offset"],
-                     "live": liveness(ctx.path)})
+                     "live": live})
 
 
 @router.get("/compare", response_model=list[CompareRun])
