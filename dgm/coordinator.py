@@ -136,12 +136,16 @@ class Coordinator:
         row = self.rt.archive.add_agent(run_id=self.rt.run_id, parent_id=parent_id, generation=parent.generation + 1,
                                         status="running")
         evaluations = self.rt.archive.evaluations(parent_id)
-        target = choose_target(evaluations, self.rt.rng("attempt", row.id))
-        self.rt.archive.update_agent(row.id, target_task=target)
-        child = self.state.add(AgentState(id=row.id, parent_id=parent_id, generation=row.generation, status="running",
-                                          target=target))
+        child = self.state.add(AgentState(id=row.id, parent_id=parent_id, generation=row.generation, status="running"))
+        self._choose_target(child, evaluations)
         self.rt.emit(AttemptStarted(agent=child.id, parent=parent_id, generation=child.generation, resumed=False))
         return child, evaluations
+
+    def _choose_target(self, child: AgentState, parent_evaluations: list[Evaluation]) -> None:
+        """The parent's failure the child's diagnosis looks at, recorded. Seeded by the child's id, so an
+        attempt whose row was filed just before a kill gets, on resume, the target it would have had."""
+        child.target = choose_target(parent_evaluations, self.rt.rng("attempt", child.id))
+        self.rt.archive.update_agent(child.id, target_task=child.target)
 
     def _evaluate_job(self, work: Evaluate, gateways: contextlib.ExitStack) -> EvaluateJob:
         agent = self.state.agents[work.agent_id]
@@ -159,11 +163,13 @@ class Coordinator:
                     parent_evaluations: list[Evaluation] | None = None) -> ExpandJob:
         child = self.state.agents[work.child_id]
         parent = self.state.agents[child.parent_id]
-        assert child.target is not None and parent.commit is not None
+        assert parent.commit is not None
         editor = parent if self.rt.config.loop.self_improve else self.state.seed
         diagnosis = None
         if not child.diagnosis_json:
             evaluations = parent_evaluations if parent_evaluations is not None else self.rt.archive.evaluations(parent.id)
+            if child.target is None:  # killed between filing the attempt and recording its target
+                self._choose_target(child, evaluations)
             diagnosis = brief(child.target, evaluations, self.rt.tasks_by_id)
         diagnose = gateways.enter_context(self.rt.gateway(child.id, child.target, "diagnose", self.rt.config.model.diagnosis_model))
         edit = gateways.enter_context(self.rt.gateway(child.id, None, "self_modify"))

@@ -153,13 +153,22 @@ def test_a_run_directory_is_never_overwritten_and_resumes(demo_run, tmp_path):
     shutil.copytree(demo_run, copy)
     again = dgm("run", "--demo", "--run-dir", str(copy), timeout=120)
     assert again.returncode == 1 and "pass --resume" in again.stderr
-    # A larger budget continues the run: 3 x 2 attempts in all, 2 more than the first session's 2 x 2.
+    # An attempt filed just before a kill, its target not recorded yet: the resume carries it on.
+    archive = Archive.in_dir(copy)
+    run_id = archive.latest_run().id
+    seed = archive.agents(run_id)[0]
+    cut_off = archive.add_agent(run_id=run_id, parent_id=seed.id, generation=1, status="running").id
+    archive.close()
+    # A larger budget continues the run: 3 x 2 attempts in all, 2 more than the first session's 2 x 2
+    # (the cut-off attempt and one new one).
     resumed = dgm("run", "--demo", "--run-dir", str(copy), "--resume", "--generations", "3", "--parents", "2", timeout=900)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     archive = Archive.in_dir(copy)
     agents = archive.agents(archive.latest_run().id)
     archive.close()
     assert len(agents) == 7 and all(a.status in ("seed", "valid", "rejected") for a in agents)
+    carried = next(a for a in agents if a.id == cut_off)
+    assert carried.target_task and carried.diagnosis_json
     manifest = json.loads((copy / "manifest.json").read_text())
     [resume] = manifest["resumes"]  # the first session's manifest stays; the resume is added
     assert resume["config"]["loop"]["generations"] == 3 and manifest["config"]["loop"]["generations"] == 2
