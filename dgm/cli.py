@@ -18,6 +18,7 @@ from unidiff import PatchSet
 
 from dgm.cli_bench import BenchmarkPath, Dataset, DbUrl, Languages, ReposDir, Tasks, bench_app, benchmark_overrides, regrade
 from dgm.cli_serve import serve
+from dgm.cli_simulate import simulate
 from dgm.config import load_config
 from dgm.errors import DgmError, NotFoundError
 from dgm.terminal import console, errors
@@ -428,6 +429,7 @@ def estimate(
 
 app.command()(regrade)
 app.command()(serve)
+app.command()(simulate)
 app.add_typer(bench_app, name="bench")
 
 

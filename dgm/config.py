@@ -103,6 +103,7 @@ class BudgetConfig(Strict):
 
 Selection = Literal["score_child_prop", "score_prop", "random", "best", "latest"]
 Update = Literal["keep_all", "keep_better"]
+PolicyName = Literal["dgm", "hgm", "greedy", "random", "latest"]
 
 
 class LoopConfig(Strict):
@@ -127,6 +128,13 @@ class LoopConfig(Strict):
     # at ray_address, "auto" being the one this machine belongs to; docs/CLUSTER.md).
     executor: Literal["local", "ray"] = "local"
     ray_address: str = "auto"
+    # The search policy (dgm/policies/, docs/SIMULATE.md): "dgm" the paper's; "hgm" after the Huxley-Gödel
+    # Machine (expand when evaluations ** hgm_alpha >= agents, else one more task on a Thompson-sampled
+    # agent); "greedy", "random", "latest": the paper's staged evaluation with that parent selection.
+    policy: PolicyName = "dgm"
+    hgm_alpha: float = Field(default=0.6, gt=0)
+    hgm_cooldown: bool = False  # hgm: sharpen its sampling as the evaluation budget runs out
+    max_evaluations: int | None = Field(default=None, gt=0)  # task evaluations the search may start (canaries aside)
 
 
 class RunConfig(Strict):

@@ -162,6 +162,10 @@ def _open_run(archive: Archive, config: RunConfig, resume: bool) -> int:
 def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resume: bool = False,
                   stop: StopRequest | None = None) -> Runtime:
     # Cheap checks first, so bad input fails in a second with one line.
+    if config.loop.policy != "dgm" or config.loop.max_evaluations is not None:
+        # The other policies run in `dgm simulate` so far; the coordinator learns them next (issue 13).
+        raise DgmError(f"loop.policy = {config.loop.policy!r} and loop.max_evaluations are for `dgm simulate` so far; "
+                       "a run uses the dgm policy (leave both unset)")
     if config.loop.executor == "ray":
         import_ray()
     benchmark = load_benchmark(config.evaluation)

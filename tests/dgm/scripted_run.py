@@ -4,6 +4,8 @@ the config file that points the run at it."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -24,3 +26,14 @@ def write_config(path: Path, base_url: str, tasks: list[str], *, model: dict[str
     path.write_text(f"[model]\n{_table(model_table)}\n\n{prices}\n\n[loop]\n{_table(loop_table)}\n\n"
                     f"[sandbox]\n{_table(sandbox or {})}\n\n[evaluation]\n{_table({'tasks': tasks, **(evaluation or {})})}\n")
     return path
+
+
+def user_repository(task, dest: Path) -> tuple[Path, Path]:
+    """A task's repository as a user's git repository (``dest``) and its problem as an issue file
+    beside it: what `dgm replay` is pointed at."""
+    shutil.copytree(task.repo_dir, dest)
+    for cmd in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"]):
+        subprocess.run(["git", *cmd], cwd=dest, check=True)
+    issue = dest.with_name(f"{dest.name}-issue.md")
+    issue.write_text(task.problem)
+    return dest, issue

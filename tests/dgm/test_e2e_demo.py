@@ -16,6 +16,7 @@ from benchmarks.task import load_suite
 from dgm.agents_repo import AgentRepo
 from dgm.demo import REVIEW, VERIFY
 from kernel.git import git
+from tests.dgm.scripted_run import user_repository
 
 pytestmark = pytest.mark.docker
 
@@ -130,17 +131,12 @@ def test_checkout_writes_an_agents_code_in_one_step(demo_run, archive, tmp_path)
 
 
 def test_replay_runs_a_descendant_on_a_new_repository(demo_run, archive, tmp_path):
-    task = next(t for t in load_suite("builtin") if t.difficulty == "easy")
-    repo = tmp_path / "project"
-    shutil.copytree(task.repo_dir, repo)
-    for cmd in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"]):
-        subprocess.run(["git", *cmd], cwd=repo, check=True)
-    (tmp_path / "issue.md").write_text(task.problem)
+    repo, issue = user_repository(next(t for t in load_suite("builtin") if t.difficulty == "easy"), tmp_path / "project")
     child = max((a for a in archive.agents(archive.latest_run().id) if a.status == "valid"), key=lambda a: a.id)
     before = len(archive.calls())
     out = tmp_path / "out"
     proc = dgm("replay", str(child.id), "--run-dir", str(demo_run), "--repo", str(repo), "--problem",
-               str(tmp_path / "issue.md"), "--out", str(out), timeout=600)
+               str(issue), "--out", str(out), timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert (out / "patch.diff").read_text().startswith("diff --git")
     assert json.loads((out / "transcript.json").read_text())

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from fastapi.testclient import TestClient
 from archive_db import Archive
 from archive_db.location import DATABASE_FILE
 from benchmarks.task import load_suite
+from tests.dgm.scripted_run import user_repository
 from web.app import create_app
 
 pytestmark = pytest.mark.docker
@@ -96,13 +96,8 @@ def test_a_postgresql_backed_run_shows_live_survives_kill_9_and_serves_every_com
     task = next(e.task_id for e in Archive(postgres_url).evaluations(seed.id))
     regrade = dgm("regrade", "--run-dir", str(run_dir), "--agent", str(seed.id), "--task", task, timeout=600)
     assert regrade.returncode == 0 and "1 agree, 0 differ" in regrade.stdout, regrade.stdout + regrade.stderr
-    easy = next(t for t in load_suite("builtin") if t.id == "slugify-unicode")
-    repo = tmp_path / "project"
-    shutil.copytree(easy.repo_dir, repo)
-    for cmd in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"]):
-        subprocess.run(["git", *cmd], cwd=repo, check=True)
-    (tmp_path / "issue.md").write_text(easy.problem)
-    replay = dgm("replay", str(child.id), "--run-dir", str(run_dir), "--repo", str(repo), "--problem", str(tmp_path / "issue.md"),
+    repo, issue = user_repository(next(t for t in load_suite("builtin") if t.id == "slugify-unicode"), tmp_path / "project")
+    replay = dgm("replay", str(child.id), "--run-dir", str(run_dir), "--repo", str(repo), "--problem", str(issue),
                  "--out", str(tmp_path / "out"), timeout=600)
     assert replay.returncode == 0 and (tmp_path / "out" / "patch.diff").is_file(), replay.stderr
     # ...and through the database alone, from a machine without the run directory.

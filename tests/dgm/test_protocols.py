@@ -14,12 +14,14 @@ from archive_db import Archive as ArchiveStore
 from dgm import protocols
 from dgm.executor import LocalExecutor
 from dgm.model_client import ModelClient
+from dgm.policies import HgmPolicy, StagedPolicy
 from dgm.policy import DgmPolicy
 from dgm.ray_executor import RayExecutor
 from sandbox.container import DockerSandbox
 
 PAIRS = [(protocols.Model, ModelClient), (protocols.Sandbox, DockerSandbox), (protocols.Archive, ArchiveStore),
-         (protocols.Executor, LocalExecutor), (protocols.Executor, RayExecutor), (protocols.Policy, DgmPolicy)]
+         (protocols.Executor, LocalExecutor), (protocols.Executor, RayExecutor), (protocols.Policy, DgmPolicy),
+         (protocols.Policy, HgmPolicy), (protocols.Policy, StagedPolicy)]
 
 
 def members(protocol: type) -> dict[str, object]:
