@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from kernel.errors import DgmError
+from kernel.errors import DgmError, NotFoundError
 
 SQLITE_FILE = "archive.sqlite"
 DATABASE_FILE = "database.json"
@@ -90,6 +90,15 @@ def record(run_dir: Path, url: str, run_id: int) -> None:
 
 def holds_run(run_dir: Path) -> bool:
     return (Path(run_dir) / SQLITE_FILE).is_file() or (Path(run_dir) / DATABASE_FILE).is_file()
+
+
+def locate_existing(run_dir: Path, db_url: str | None = None) -> Location:
+    """``locate``, for reading: NotFoundError where an SQLite archive would be but is not (nothing is
+    created by asking)."""
+    where = locate(run_dir, db_url)
+    if where.is_sqlite and not Path(where.url.removeprefix("sqlite:///")).is_file():
+        raise NotFoundError(f"{run_dir} holds no dgm run (no {SQLITE_FILE} or {DATABASE_FILE})")
+    return where
 
 
 def locate(run_dir: Path, db_url: str | None = None) -> Location:

@@ -78,6 +78,7 @@ class ArchiveReader:
     connect without writing (``_read``), when the archive changed (``signature``) and which run it is."""
 
     run_dir: Path | None
+    run_id: int | None = None  # the run in a database of many; None: the newest (an SQLite file holds one)
 
     def __init__(self) -> None:
         self._columns: dict[str, set[str]] = {}
@@ -106,7 +107,14 @@ class ArchiveReader:
         raise NotImplementedError
 
     def run(self) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """The run read (``run_id``, or the newest, as `dgm run` and `dgm status` use); None before one exists."""
+        cols = self._present(Run.__table__)
+        if not cols:
+            return None
+        stmt = select(*cols)
+        stmt = stmt.where(Run.id == self.run_id) if self.run_id is not None else stmt.order_by(Run.id.desc()).limit(1)
+        rows = self._rows(stmt)
+        return rows[0] if rows else None
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         sig = self.signature()
@@ -303,28 +311,17 @@ class RunReader(ArchiveReader):
     def _iso(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.strftime(ISO_UTC, column)
 
-    # -- runs ----------------------------------------------------------------------------------
-    def run(self) -> dict[str, Any] | None:
-        """The run this directory holds (the latest, as `dgm run` and `dgm status` use)."""
-        cols = self._present(Run.__table__)
-        if not cols:
-            return None
-        rows = self._rows(select(*cols).order_by(Run.id.desc()).limit(1))
-        return rows[0] if rows else None
-
 
 def open_run(run_dir: Path, db_url: str | None = None) -> ArchiveReader:
     """A reader of the run in ``run_dir`` (the CLI's read commands): its SQLite file, or the server
     database its database.json (or ``db_url``) names. NotFoundError when there is no run to read."""
-    from archive_db.location import locate
+    from archive_db.location import locate_existing
     from archive_db.server_reader import ServerRunReader
 
-    where = locate(run_dir, db_url)
+    where = locate_existing(run_dir, db_url)
     if not where.is_sqlite:
         return ServerRunReader(where.url, where.run_id, Path(run_dir) if Path(run_dir).is_dir() else None)
     path = Path(where.url.removeprefix("sqlite:///"))
-    if not path.is_file():
-        raise NotFoundError(f"{run_dir} holds no dgm run (no {DB_NAME} or database.json)")
     if path.name != DB_NAME:
         raise NotFoundError(f"{path}: an SQLite archive is read in its run directory, as {DB_NAME}")
     return RunReader(path.parent)

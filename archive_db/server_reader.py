@@ -83,15 +83,6 @@ class ServerRunReader(ArchiveReader):
     def _iso(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.to_char(column, PG_ISO_UTC)
 
-    def run(self) -> dict[str, Any] | None:
-        cols = self._present(Run.__table__)
-        if not cols:
-            return None
-        stmt = select(*cols)
-        stmt = stmt.where(Run.id == self.run_id) if self.run_id is not None else stmt.order_by(Run.id.desc()).limit(1)
-        rows = self._rows(stmt)
-        return rows[0] if rows else None
-
     def runs(self) -> list[dict[str, Any]]:
         """Every run of the database (id, name, status, config), newest first: `dgm serve --db-url`."""
         cols = [c for c in self._present(Run.__table__) if c.name in ("id", "name", "status", "config_json")]

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from archive_db.location import SQLITE_FILE, driver_url, is_sqlite, locate, public_url
+from archive_db.location import driver_url, is_sqlite, locate_existing, public_url, sqlite_url
 from archive_db.schema import MEASURED, Agent, Base, Evaluation, ModelCall, Run, utcnow
 from kernel.errors import DgmError, NotFoundError
 
@@ -80,7 +80,7 @@ class Archive:
 
     @classmethod
     def in_dir(cls, run_dir: Path) -> Archive:
-        return cls(f"sqlite:///{(Path(run_dir) / 'archive.sqlite').resolve()}")
+        return cls(sqlite_url(run_dir))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -256,9 +256,7 @@ class Archive:
 def open_run_archive(run_dir: Path, db_url: str | None = None) -> tuple[Archive, Run]:
     """The archive of the run in ``run_dir`` and that run: its SQLite file, or the server database its
     database.json (or ``db_url``, the `--db-url` option) names. NotFoundError when there is none."""
-    where = locate(run_dir, db_url)
-    if where.is_sqlite and not Path(where.url.removeprefix("sqlite:///")).is_file():
-        raise NotFoundError(f"{run_dir} holds no dgm run (no {SQLITE_FILE} or database.json)")
+    where = locate_existing(run_dir, db_url)
     archive = Archive(where.url)
     try:
         run = archive.get_run(where.run_id) if where.run_id is not None else archive.latest_run()

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive_db.location import DATABASE_FILE, SQLITE_FILE, recorded, same_database
+from archive_db.location import DATABASE_FILE, SQLITE_FILE, holds_run, recorded, same_database
 from archive_db.reader import ArchiveReader, RunReader
 from archive_db.server_reader import ServerRunReader
 from kernel.errors import DgmError
@@ -37,14 +38,40 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
-class RunRoot:
+class _Source:
+    """What both sources share: a name is matched against the listed runs, and each run's reader is
+    made once and kept until the app closes."""
+
+    def __init__(self) -> None:
+        self._readers: dict[object, ArchiveReader] = {}
+        self._lock = threading.Lock()
+
+    def entries(self) -> list[RunEntry]:
+        raise NotImplementedError
+
+    def find(self, name: str) -> RunEntry | None:
+        return next((e for e in self.entries() if e.name == name), None)
+
+    def _reader(self, key: object, make: Callable[[], ArchiveReader]) -> ArchiveReader:
+        with self._lock:
+            if key not in self._readers:
+                self._readers[key] = make()
+            return self._readers[key]
+
+    def close(self) -> None:
+        with self._lock:
+            for reader in self._readers.values():
+                reader.close()
+            self._readers.clear()
+
+
+class RunRoot(_Source):
     """The run directories directly under ``root``: their own SQLite file, or the server database
     their database.json names."""
 
     def __init__(self, root: Path) -> None:
+        super().__init__()
         self.root = Path(root).resolve()
-        self._readers: dict[Path, ArchiveReader] = {}
-        self._lock = threading.Lock()
 
     def entries(self) -> list[RunEntry]:
         """Folders directly under the root that hold a run, sorted by name."""
@@ -52,26 +79,14 @@ class RunRoot:
             return []
         found = []
         for path in self.root.iterdir():
-            holds = (path / SQLITE_FILE).is_file() or (path / DATABASE_FILE).is_file()
-            if path.is_dir() and holds and all(_inside(path / f, path) for f in RUN_FILES):
+            if path.is_dir() and holds_run(path) and all(_inside(path / f, path) for f in RUN_FILES):
                 found.append(RunEntry(path.name, path))
         return sorted(found, key=lambda e: e.name)
 
-    def find(self, name: str) -> RunEntry | None:
-        return next((e for e in self.entries() if e.name == name), None)
-
     def reader(self, entry: RunEntry) -> ArchiveReader:
-        assert entry.path is not None
-        with self._lock:
-            if entry.path not in self._readers:
-                self._readers[entry.path] = _dir_reader(entry.path)
-            return self._readers[entry.path]
-
-    def close(self) -> None:
-        with self._lock:
-            for reader in self._readers.values():
-                reader.close()
-            self._readers.clear()
+        path = entry.path
+        assert path is not None
+        return self._reader(path, lambda: _dir_reader(path))
 
 
 def _dir_reader(path: Path) -> ArchiveReader:
@@ -82,16 +97,15 @@ def _dir_reader(path: Path) -> ArchiveReader:
     return ServerRunReader(where.url, where.run_id, path) if where else RunReader(path)
 
 
-class DatabaseRuns:
+class DatabaseRuns(_Source):
     """Every run of one server database. A run's directory is used for its code, events and liveness
     when it is on this machine and names this database and run (its database.json); otherwise the
     pages show what the database holds."""
 
     def __init__(self, url: str) -> None:
+        super().__init__()
         self.url = url
         self._index = ServerRunReader(url, None)
-        self._readers: dict[int, ServerRunReader] = {}
-        self._lock = threading.Lock()
 
     def entries(self) -> list[RunEntry]:
         out = []
@@ -108,21 +122,13 @@ class DatabaseRuns:
             return None
         return path.resolve() if where and where.run_id == run_id and same_database(where.url, self.url) else None
 
-    def find(self, name: str) -> RunEntry | None:
-        return next((e for e in self.entries() if e.name == name), None)
-
     def reader(self, entry: RunEntry) -> ArchiveReader:
         assert entry.run_id is not None
-        with self._lock:
-            if entry.run_id not in self._readers:
-                self._readers[entry.run_id] = ServerRunReader(self.url, entry.run_id, entry.path)
-            return self._readers[entry.run_id]
+        return self._reader(entry.run_id, lambda: ServerRunReader(self.url, entry.run_id, entry.path))
 
     def close(self) -> None:
-        with self._lock:
-            for reader in [self._index, *self._readers.values()]:
-                reader.close()
-            self._readers.clear()
+        super().close()
+        self._index.close()
 
 
 RunSource = RunRoot | DatabaseRuns

@@ -59,13 +59,19 @@ def test_a_new_seed_is_evaluated_first_then_settled_after_one_task():
     assert policy.next(state) == Settle(1, "seed", 1, 1, None)
 
 
-def test_expand_when_evaluations_to_the_alpha_reach_the_nodes_else_evaluate():
-    # 3 agents; 6 results: 6 ** 0.6 = 2.93 < 3 -> evaluate; 7 results: 3.21 >= 3 -> expand.
+def _three_settled():
+    """A seed with 2 passes and 2 fails, children at 1/1 and 0/1, all settled: 3 agents, 6 results."""
     policy, state = _policy(), RunState()
     _agent(state, 1, None, 2, 2)
     _agent(state, 2, 1, 1, 0)
     _agent(state, 3, 1, 0, 1)
     _settle_all(policy, state)
+    return policy, state
+
+
+def test_expand_when_evaluations_to_the_alpha_reach_the_nodes_else_evaluate():
+    # 3 agents; 6 results: 6 ** 0.6 = 2.93 < 3 -> evaluate; 7 results: 3.21 >= 3 -> expand.
+    policy, state = _three_settled()
     assert isinstance(policy.next(state), Evaluate)
     assert policy.decision.n_task_evals == 6 and policy.decision.n_nodes == 3
     state.agents[2].evaluations["t10"] = EvalView(resolved=False, empty=False, stage=1)
@@ -75,11 +81,7 @@ def test_expand_when_evaluations_to_the_alpha_reach_the_nodes_else_evaluate():
 
 
 def test_evaluations_in_flight_count_toward_the_rule():
-    policy, state = _policy(), RunState()
-    _agent(state, 1, None, 2, 2)
-    _agent(state, 2, 1, 1, 0)
-    _agent(state, 3, 1, 0, 1)
-    _settle_all(policy, state)
+    policy, state = _three_settled()
     state.in_flight["j"] = InFlight("j", "evaluate", 2, "t05")
     assert isinstance(policy.next(state), Expand)  # 7 ** 0.6 >= 3
 
