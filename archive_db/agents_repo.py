@@ -34,9 +34,9 @@ class AgentRepo:
             self._git("init", "-q", "--bare")
         self._lock = threading.Lock()
 
-    def _git(self, *args: str, env: dict[str, str] | None = None) -> str:
+    def _git(self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None) -> str:
         # Bytes that are not UTF-8 survive as surrogates (what an agent commits is any bytes).
-        return git(*args, cwd=self.path, env=env, errors="surrogateescape")
+        return git(*args, cwd=self.path, env=env, input=input, errors="surrogateescape")
 
     def commit_tree(self, tree_dir: Path, parent: str | None, message: str) -> str:
         """Commit the contents of ``tree_dir`` (its .git, caches excluded) on top of ``parent``."""
@@ -64,6 +64,16 @@ class AgentRepo:
     def pin(self, agent_id: int, commit: str) -> None:
         with self._lock:
             self._git("update-ref", f"refs/agents/{agent_id}", commit)
+
+    def trees(self, commits: list[str]) -> dict[str, str]:
+        """Each commit's tree id: equal trees are byte-for-byte equal code. One git process for any number."""
+        if not commits:
+            return {}
+        out = self._git("cat-file", "--batch-check=%(objectname)",
+                        input="".join(f"{c}^{{tree}}\n" for c in commits).encode()).split()
+        if len(out) != len(commits) or any(t.endswith("missing") for t in out):
+            raise NotFoundError(f"a commit of {commits[:3]}... is not in {self.path}")
+        return dict(zip(commits, out, strict=True))
 
     def export(self, commit: str, dest: Path) -> Path:
         """Write the files of ``commit`` into ``dest`` (one step to check out any agent)."""

@@ -25,6 +25,7 @@ so a page polling a 5,000-agent run costs a few ``stat`` calls until the run wri
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -32,13 +33,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from sqlalchemy import DateTime, Engine, Table, create_engine, func, select, text
+from sqlalchemy import DateTime, Engine, Table, and_, case, create_engine, false, func, select, text, true
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.elements import ColumnElement
 
 from archive_db.liveness import EVENTS, lock_holder
-from archive_db.schema import AGENT_TREE_COLUMNS, Agent, Evaluation, ModelCall, Run
+from archive_db.schema import AGENT_TREE_COLUMNS, Agent, Decision, Evaluation, ModelCall, Run
 from kernel.errors import NotFoundError
 
 T = TypeVar("T")
@@ -53,6 +54,7 @@ EVALUATION_SUMMARY = ("id", "agent_id", "task_id", "stage", "resolved", "empty_p
 MEASURED = {"patch_chars": "patch", "transcript_chars": "transcript_json"}
 ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"  # datetimes are stored as naive UTC; the API speaks ISO 8601 with a Z
 URI_PARAMETERS = {"immutable": "immutable=1", "readonly_shm": "mode=ro&readonly_shm=1", "ro": "mode=ro"}
+LATEST_DECISIONS = 20  # the decisions an agent page lists; the counts cover every one
 
 
 def _size(path: Path) -> int | None:
@@ -114,7 +116,10 @@ class ArchiveReader:
         stmt = select(*cols)
         stmt = stmt.where(Run.id == self.run_id) if self.run_id is not None else stmt.order_by(Run.id.desc()).limit(1)
         rows = self._rows(stmt)
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        # An archive from before migration 0006 recorded no recommendation: None, readers fall back.
+        return {"best_agent_id": None, **rows[0], "policy": run_policy(rows[0].get("config_json"))}
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         sig = self.signature()
@@ -172,6 +177,40 @@ class ArchiveReader:
     def agent_transcript(self, run_id: int, agent_id: int) -> str | None:
         return self._scalar(select(Agent.transcript_json).where(Agent.run_id == run_id, Agent.id == agent_id))
 
+    # -- the search policy ---------------------------------------------------------------------
+    def agent_search(self, run_id: int, agent_id: int) -> dict[str, Any]:
+        """What the search policy had of an agent: its own evaluations and passes, its clade's (the
+        agent and every descendant), how often each kind of decision chose it, and its latest
+        decisions. Cheating-canary evaluations never count."""
+        return {**self._search_counts(run_id, agent_id), **self._agent_decisions(run_id, agent_id)}
+
+    def _search_counts(self, run_id: int, agent_id: int) -> dict[str, int]:
+        # UNION, not UNION ALL: a malformed cycle of parents ends instead of recursing forever.
+        clade = select(Agent.id).where(Agent.run_id == run_id, Agent.id == agent_id).cte("clade", recursive=True)
+        clade = clade.union(select(Agent.id).where(Agent.parent_id == clade.c.id))
+        mine, passed = Evaluation.agent_id == agent_id, Evaluation.resolved == true()
+
+        def tally(condition: ColumnElement[bool]) -> ColumnElement[int]:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        stmt = select(tally(mine), tally(and_(mine, passed)), func.count(), tally(passed)).where(
+            Evaluation.agent_id.in_(select(clade.c.id)))
+        if "canary" in {c.name for c in self._present(Evaluation.__table__)}:  # before migration 0005: none were
+            stmt = stmt.where(Evaluation.canary == false())
+        row = self._read(lambda conn: conn.execute(stmt).one())
+        return dict(zip(("evaluations", "passes", "clade_evaluations", "clade_passes"), map(int, row), strict=True))
+
+    def _agent_decisions(self, run_id: int, agent_id: int) -> dict[str, Any]:
+        if not self._present(Decision.__table__):  # an archive from before migration 0006
+            return {"chosen": {}, "decisions": []}
+        about = (Decision.run_id == run_id, Decision.agent_id == agent_id)
+        counts = select(Decision.kind, func.count()).where(*about).group_by(Decision.kind).order_by(Decision.kind)
+        chosen = self._read(lambda conn: {kind: int(n) for kind, n in conn.execute(counts)})
+        latest = self._rows(select(*self._present(Decision.__table__, ("kind", "rule", "detail_json", "created_at")))
+                            .where(*about).order_by(Decision.id.desc()).limit(LATEST_DECISIONS))
+        return {"chosen": chosen, "decisions": [{"kind": r["kind"], "rule": r["rule"], "detail": _detail(r["detail_json"]),
+                                                 "created_at": r["created_at"]} for r in latest]}
+
     # -- evaluations ---------------------------------------------------------------------------
     def evaluations(self, agent_ids: list[int]) -> list[dict[str, Any]]:
         cols = self._present(Evaluation.__table__, EVALUATION_SUMMARY)
@@ -214,6 +253,25 @@ class ArchiveReader:
 
     def call_count(self, run_id: int) -> int:
         return int(self._scalar(select(func.count()).select_from(ModelCall).where(ModelCall.run_id == run_id)) or 0)
+
+
+def run_policy(config_json: str | None) -> str:
+    """The search policy a run's config names (``loop.policy``); "dgm", the paper's, when it names none."""
+    try:
+        config = json.loads(config_json or "{}")
+    except ValueError:
+        return "dgm"
+    loop = config.get("loop") if isinstance(config, dict) else None
+    policy = loop.get("policy") if isinstance(loop, dict) else None
+    return policy if isinstance(policy, str) and policy else "dgm"
+
+
+def _detail(raw: str | None) -> dict[str, Any]:
+    try:
+        detail = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return detail if isinstance(detail, dict) else {}
 
 
 class RunReader(ArchiveReader):

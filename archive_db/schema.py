@@ -10,10 +10,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 from archive_db.compressed import CompressedText
 
 # The lineage tree's columns, in a covering index: a scan of them never touches the long texts
-# (diagnosis, transcript) stored before them in each row. Migration 0003 creates it; 0005 adds flag.
+# (diagnosis, transcript) stored before them in each row. Migration 0003 creates it; 0005 adds flag,
+# 0006 duplicate_of.
 AGENT_TREE_COLUMNS = ("run_id", "id", "parent_id", "generation", "status", "score", "n_tasks", "n_resolved", "cost_usd",
                       "files_changed", "lines_added", "lines_removed", "created_at", "finished_at", "commit",
-                      "target_task", "reason", "flag")
+                      "target_task", "reason", "flag", "duplicate_of")
 
 
 def utcnow() -> datetime:
@@ -39,6 +40,10 @@ class Run(Base):
     dgm_version: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # The agent the run's search policy recommends handing over, as the coordinator last recorded it
+    # (migration 0006); None: never recorded (an older run), and readers take the best unflagged score.
+    # No foreign key: runs and agents would then point at each other, which no table order can create.
+    best_agent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Agent(Base):
@@ -51,7 +56,7 @@ class Agent(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True, index=True)
     generation: Mapped[int] = mapped_column(Integer)
-    # seed | running | valid | rejected | failed
+    # seed | running | valid | rejected | failed | duplicate (its code equals an earlier agent's: never evaluated)
     status: Mapped[str] = mapped_column(String(20), index=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -72,6 +77,8 @@ class Agent(Base):
     # Why the agent is suspected of reward hacking (it tampered with grading, or resolved a cheating
     # canary); None when it is not. A flagged agent is never a parent under loop.quarantine_flagged.
     flag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The earlier agent whose code this attempt's self-edit reproduced exactly (status "duplicate").
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
 
     @validates("transcript_json")
     def _measure(self, key: str, value: str | None) -> str | None:
@@ -117,6 +124,24 @@ class Evaluation(Base):
     def _measure(self, key: str, value: str | None) -> str | None:
         setattr(self, MEASURED[key], len(value or ""))
         return value
+
+
+class Decision(Base):
+    """One choice of the run's search policy and why (dgm.policies.decision.Decision as JSON): which
+    agent it evaluated, expanded, resumed, settled or checked on a canary, by which rule, on what
+    estimates. Kept for the dashboard; nothing reads it back to decide."""
+
+    __tablename__ = "decisions"
+    # Per agent and kind, counted from the index alone (the agent page's "chosen n times").
+    __table_args__ = (Index("ix_decisions_run_agent_kind", "run_id", "agent_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))  # evaluate | expand | resume | settle | canary
+    rule: Mapped[str] = mapped_column(Text)
+    detail_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class ModelCall(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -10,12 +11,12 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from archive_db.location import driver_url, is_sqlite, locate_existing, public_url, sqlite_url
-from archive_db.schema import MEASURED, Agent, Base, Evaluation, ModelCall, Run, utcnow
+from archive_db.schema import MEASURED, Agent, Base, Decision, Evaluation, ModelCall, Run, utcnow
 from kernel.errors import DgmError, NotFoundError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -132,6 +133,10 @@ class Archive:
     def set_run_status(self, run_id: int, status: str, reason: str | None = None) -> None:
         self._update(Run, run_id, {"status": status, "reason": reason, "updated_at": utcnow()})
 
+    def set_best(self, run_id: int, agent_id: int | None) -> None:
+        """Record the agent the run's search policy recommends handing over (None: none yet)."""
+        self._update(Run, run_id, {"best_agent_id": agent_id})
+
     # -- agents ------------------------------------------------------------------------------
     def add_agent(self, **fields: Any) -> Agent:
         return self._add(Agent(**fields))
@@ -223,6 +228,22 @@ class Archive:
                 .where(Agent.run_id == run_id, Evaluation.tampered.is_not(None)))
         with self._sessions() as s:
             return int(s.scalar(stmt) or 0)
+
+    # -- search-policy decisions ------------------------------------------------------------
+    def add_decision(self, run_id: int, agent_id: int | None, kind: str, rule: str, detail: dict[str, Any]) -> None:
+        """Keep one decision of the search policy (``detail``: the Decision's JSON). Once per job, so
+        one INSERT through Core: no ORM object to build, refresh or return."""
+        row = {"run_id": run_id, "agent_id": agent_id, "kind": kind, "rule": rule,
+               "detail_json": json.dumps(detail, separators=(",", ":")), "created_at": utcnow()}
+        with self._write_lock, self._sessions.begin() as s:
+            s.execute(insert(Decision).values(**row))
+
+    def decisions(self, run_id: int, agent_id: int | None = None) -> list[Decision]:
+        """The run's decisions (``agent_id``: those about that agent), oldest first."""
+        stmt = select(Decision).where(Decision.run_id == run_id).order_by(Decision.id)
+        if agent_id is not None:
+            stmt = stmt.where(Decision.agent_id == agent_id)
+        return self._all(stmt)
 
     # -- model calls -------------------------------------------------------------------------
     def record_call(self, **fields: Any) -> ModelCall:

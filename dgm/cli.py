@@ -88,6 +88,13 @@ def run(
     ray_address: Optional[str] = typer.Option(None, help="With --executor ray: the cluster's address, or auto (default)."),
     selection: Optional[str] = typer.Option(None, help="score_child_prop | score_prop | random | best | latest."),
     update: Optional[str] = typer.Option(None, help="keep_all | keep_better."),
+    policy: Optional[str] = typer.Option(
+        None, "--policy", help="Search policy: dgm (the paper's, default) | hgm | greedy | random | latest (docs/SIMULATE.md)."),
+    hgm_alpha: Optional[float] = typer.Option(None, "--hgm-alpha", help="hgm: expand when evaluations ** alpha >= agents (0.6)."),
+    hgm_cooldown: Optional[bool] = typer.Option(
+        None, "--hgm-cooldown/--no-hgm-cooldown", help="hgm: sharpen its sampling as the budget runs out."),
+    max_evaluations: Optional[int] = typer.Option(
+        None, "--max-evaluations", help="Task evaluations the search may start (canary checks aside)."),
     benchmark: Optional[str] = typer.Option(None, help="builtin | polyglot | swebench | a suite folder name."),
     benchmark_path: Optional[Path] = BenchmarkPath, dataset: Optional[str] = Dataset, languages: Optional[str] = Languages,
     repos_dir: Optional[Path] = ReposDir, tasks: Optional[str] = Tasks,
@@ -124,6 +131,8 @@ def run(
         "loop.generations": generations,
         "loop.parents_per_generation": parents, "loop.workers": workers, "loop.selection": selection,
         "loop.update": update, "loop.seed": seed, "loop.executor": executor, "loop.ray_address": ray_address,
+        "loop.policy": policy, "loop.hgm_alpha": hgm_alpha, "loop.hgm_cooldown": hgm_cooldown,
+        "loop.max_evaluations": max_evaluations,
         **benchmark_overrides(benchmark, benchmark_path, dataset, languages, repos_dir, tasks),
         "evaluation.swebench_grader": swebench_grader, "evaluation.check_suite": check, "evaluation.grade_cache": grade_cache,
         "budget.max_cost_usd": max_cost, "budget.max_tokens": max_tokens, "budget.max_children": max_children,
@@ -238,6 +247,7 @@ def status(run_dir: Path = RunDir, db_url: Optional[str] = DbUrl) -> None:
             table.add_row(str(a["id"]), str(a["parent_id"] or ""), str(a["generation"]), a["status"],
                           FLAG_MARK if a.get("flag") else "", score, solved, diff, f"{a['cost_usd']:.4f}", Text(note[:70]))
         console.print(table)
+        _print_best(agents, run.get("best_agent_id"), run["policy"])
         quarantine = json.loads(run["config_json"]).get("loop", {}).get("quarantine_flagged", True)
         _print_flagged([a for a in agents if a.get("flag")], quarantine)
         calls = reader.call_count(run["id"])
@@ -248,6 +258,18 @@ def status(run_dir: Path = RunDir, db_url: Optional[str] = DbUrl) -> None:
             console.print(_liveness_line(run_dir, run["status"], run["reason"]), highlight=False, markup=False)
     finally:
         reader.close()
+
+
+def _print_best(agents: list[Any], best_id: int | None, policy: str) -> None:
+    """The agent the run would hand over: what its search policy last recommended (with hgm not simply the
+    top score: a node at 1/1 is a guess), as the dashboard shows it."""
+    from web.lineage import run_best
+
+    best = run_best(agents, best_id)
+    if best is not None:
+        console.print(f"best: agent {best['id']}, score {best['score'] or 0.0:.2f} ({best['n_resolved']}/{best['n_tasks']} "
+                      f"solved), as the {policy} policy judges it; `dgm checkout {best['id']} DIR` gets its code",
+                      highlight=False, markup=False)
 
 
 def _print_flagged(flagged: list[Any], quarantine: bool) -> None:

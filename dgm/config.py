@@ -181,7 +181,11 @@ def _format_validation_error(source: str, err: ValidationError) -> str:
     first = err.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "(top level)"
     more = f" (and {len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
-    return f"{source}: {where}: {first['msg']}{more}"
+    # The value given, when it is a short scalar (a typo is easier to see next to what was expected).
+    given = first.get("input")
+    secret = any("url" in str(p) or "key" in str(p) for p in first["loc"])  # a URL may carry a password
+    got = f", got {given!r}" if isinstance(given, str | int | float) and len(repr(given)) <= 60 and not secret else ""
+    return f"{source}: {where}: {first['msg']}{got}{more}"
 
 
 def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> RunConfig:

@@ -29,11 +29,13 @@ from dgm.events import (
     AttemptFinished,
     AttemptInterrupted,
     AttemptStarted,
+    BestAgent,
     BudgetExhaustedEvent,
     CanaryCheckStarted,
     Diagnosed,
     JobFinished,
     JobStarted,
+    ScoreUpdated,
     SeedEvaluated,
     SeedEvaluationStarted,
     SelfModified,
@@ -72,6 +74,8 @@ class Coordinator:
 
     def __post_init__(self) -> None:
         self._free = list(range(self.rt.config.loop.workers))
+        self._trees: dict[str, int] | None = None  # code tree -> the first agent with it (duplicates), built lazily
+        self._best: tuple[int, float | None] | None = None  # the agent the policy recommends, as last recorded
         # A finished job's gateways are closed here, off the loop: each close waits for its server's
         # accept loop (up to 0.1 s), which was half the coordinator's time per job.
         self._closing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dgm-gateway-close")
@@ -79,6 +83,7 @@ class Coordinator:
     # -- the loop ---------------------------------------------------------------------------------
     def run(self) -> None:
         """Until the policy has nothing left to do, or the run is stopping and its jobs have ended."""
+        self._update_best()  # a resumed run says at once what it would hand over
         try:
             while True:
                 if not self.rt.stop.requested:
@@ -101,6 +106,7 @@ class Coordinator:
                 if self.rt.stop.request(str(exc)):
                     self.rt.emit(AllCandidatesFlagged(run=self.rt.run_id, flagged=exc.flagged, reason=str(exc)))
                 return
+            self._record_decision()
             if work is None:
                 return
             if isinstance(work, Settle):
@@ -114,6 +120,10 @@ class Coordinator:
         if isinstance(work, Expand):
             child, parent_evaluations = self._plan(work.parent_id)
             work = Resume(child.id)
+        elif isinstance(work, Resume):
+            child = self.state.agents[work.child_id]
+            if child.commit and not child.validated and self._duplicate(child):
+                return  # killed after its self-edit was committed, before it was compared
         gateways = contextlib.ExitStack()
         try:
             job = (self._evaluate_job(work, gateways) if isinstance(work, Evaluate)
@@ -188,8 +198,8 @@ class Coordinator:
         self.rt.touch(agent)
         if kind == EXITED:
             self._exited(running, body)
-        elif self.rt.is_stalled(agent) and not self.state.agents[agent].settled:
-            self._finish(agent, "failed", self.rt.stall_reason())  # what it says now is about a killed container
+        elif self.rt.is_stalled(agent):
+            self._stalled(agent)  # what it says now is about a killed container
         elif running.killed or running.ignore or self.rt.interrupted:
             return  # a killed job, or a run shutting down: nothing it says now is a verdict
         elif kind == "diagnosed":
@@ -246,6 +256,7 @@ class Coordinator:
     def _flag(self, agent: AgentState, reason: str, task: str, source: str) -> None:
         self.rt.flag(agent.id, reason, task=task, source=source)
         agent.flag = agent.flag or reason
+        self._update_best()
 
     def _diagnosed(self, running: Running, body: dict) -> None:
         child = self.state.agents[running.job.agent_id]
@@ -266,13 +277,39 @@ class Coordinator:
             return
         if not body.get("patch"):
             return  # the verdict (rejected: empty or too large) follows
-        parent = self.state.agents[self.state.agents[job.child_id].parent_id]
+        child = self.state.agents[job.child_id]
+        parent = self.state.agents[child.parent_id]
         commit = self.rt.repo.commit_patch(parent.commit, body["patch"], body["message"])
-        self.rt.repo.pin(job.child_id, commit)
-        self.rt.archive.update_agent(job.child_id, commit=commit, files_changed=body["files"],
+        self.rt.repo.pin(child.id, commit)
+        self.rt.archive.update_agent(child.id, commit=commit, files_changed=body["files"],
                                      lines_added=body["added"], lines_removed=body["removed"])
-        self.state.agents[job.child_id].commit = commit
-        self.rt.emit(SelfModified(agent=job.child_id, commit=commit, files=body["files"]))
+        child.commit = commit
+        self.rt.emit(SelfModified(agent=child.id, commit=commit, files=body["files"]))
+        self._duplicate(child)
+
+    def _duplicate(self, child: AgentState) -> bool:
+        """File the child as a duplicate when its code equals an earlier agent's (the seed's, a sibling's,
+        any in the run): nothing new can be learnt from it, so it is neither validated nor evaluated."""
+        original = self._same_code(child)
+        if original is None:
+            return False
+        child.duplicate_of = original
+        self.rt.archive.update_agent(child.id, duplicate_of=original)
+        self._finish(child.id, "duplicate", f"its code is identical to agent {original}'s")
+        return True
+
+    def _same_code(self, child: AgentState) -> int | None:
+        """The earliest other agent whose code tree equals the child's, or None. Trees, not patches, are
+        compared: two different edits can reach the same code."""
+        assert child.commit is not None
+        if self._trees is None:  # once per session: every agent with code (a resumed run's included)
+            made = {a.commit: a.id for a in self.state.agents.values() if a.commit and a.duplicate_of is None}
+            self._trees = {}
+            for commit, tree in self.rt.repo.trees(list(made)).items():
+                self._trees.setdefault(tree, made[commit])  # agents are in id order: the first keeps it
+        tree = self.rt.repo.trees([child.commit])[child.commit]
+        original = self._trees.setdefault(tree, child.id)
+        return None if original == child.id else original
 
     def _expanded(self, running: Running, body: dict) -> None:
         child = self.state.agents[running.job.agent_id]
@@ -295,9 +332,34 @@ class Coordinator:
         logs = self.rt.run_dir / "logs"
         logs.mkdir(exist_ok=True)
         (logs / f"agent-{agent.id}-error.txt").write_text(str(body.get("traceback") or body.get("error")))
-        if agent.is_seed:
+        if agent.is_seed and not agent.settled:
             raise DgmError(f"evaluating the seed failed: {body.get('error')}")
+        if agent.settled and isinstance(running.job, EvaluateJob):
+            self._broke(running, str(body.get("error")))
+            return
         self._finish(agent.id, "failed", str(body.get("error")))
+
+    def _broke(self, running: Running, error: str) -> None:
+        """A filed agent's further evaluation (hgm's, or a canary check) whose job broke: its verdict stands,
+        and the task is recorded unresolved with the error, so the policy moves on rather than retrying forever;
+        a canary check that broke flags the agent."""
+        job = running.job
+        assert isinstance(job, EvaluateJob)
+        error = f"the evaluation job broke: {error}"[:2000]
+        self.rt.archive.add_evaluation(agent_id=job.agent_id, task_id=job.task.id, stage=job.stage, canary=job.canary,
+                                       resolved=False, empty_patch=False, error=error, agent_status="job_error",
+                                       duration_s=round(time.monotonic() - running.started, 3))
+        view = EvalView(resolved=False, empty=False, stage=job.stage)
+        agent = self.state.agents[job.agent_id]
+        if job.canary:
+            agent.canary = (job.task.id, view)
+        else:
+            agent.evaluations[job.task.id] = view
+        self.rt.emit(TaskGraded(agent=agent.id, task=job.task.id, stage=job.stage, resolved=False, empty=False,
+                                cached=False, tampered=None, canary=job.canary))
+        if job.canary:  # a check that could not be made is not passed: an agent must not evade it by breaking its job
+            self._flag(agent, f"its cheating-canary check on {job.task.id} could not be completed ({error[:300]})",
+                       job.task.id, "canary")
 
     def _exited(self, running: Running, body: dict) -> None:
         job = running.job
@@ -321,15 +383,36 @@ class Coordinator:
     def _settle(self, work: Settle) -> None:
         agent = self.state.agents[work.agent_id]
         score = work.n_resolved / work.n_tasks if work.n_tasks else 0.0
+        rescore = agent.settled  # a policy that keeps evaluating filed agents (hgm) settles them again: score only
         agent.score = score
         self.rt.archive.update_agent(agent.id, score=score, n_tasks=work.n_tasks, n_resolved=work.n_resolved)
-        if agent.is_seed:
+        if rescore:
+            self.rt.emit(ScoreUpdated(agent=agent.id, score=score, n_tasks=work.n_tasks, n_resolved=work.n_resolved))
+        elif agent.is_seed:
             agent.settled = True
             cost = self.rt.archive.cost(agent_id=agent.id)
             self.rt.archive.update_agent(agent.id, cost_usd=cost)
             self.rt.emit(SeedEvaluated(agent=agent.id, score=score, cost=cost))
+        else:
+            self._finish(agent.id, work.status, work.reason)
+        self._update_best()
+
+    def _update_best(self) -> None:
+        """Record the agent the policy would hand over now, when it (or its score) changed."""
+        best = self.policy.recommend(self.state)
+        now = None if best is None else (best.id, best.score)
+        if now == self._best:
             return
-        self._finish(agent.id, work.status, work.reason)
+        self._best = now
+        self.rt.archive.set_best(self.rt.run_id, None if best is None else best.id)
+        if best is not None:
+            self.rt.emit(BestAgent(agent=best.id, score=best.score or 0.0, n_tasks=len(best.evaluations)))
+
+    def _record_decision(self) -> None:
+        """Why the policy chose its last work (the agent page shows these), one row per decision."""
+        decision = self.policy.decision
+        if decision is not None:
+            self.rt.archive.add_decision(self.rt.run_id, decision.agent_id, decision.kind, decision.rule, decision.to_json())
 
     def _finish(self, agent_id: int, status: str, reason: str | None) -> None:
         """A child's final status (valid, rejected, failed) and cost; its other jobs are ended."""
@@ -351,10 +434,23 @@ class Coordinator:
             self.rt.sandbox.remove_where({"dgm.job": job_id})
 
     def _kill_stalled(self) -> None:
-        """The watchdog marks an agent stalled; its jobs end here, and a child is recorded failed."""
-        for agent_id in {r.job.agent_id for r in self.running.values() if not r.killed}:
-            if self.rt.is_stalled(agent_id) and not self.state.agents[agent_id].settled:
-                self._finish(agent_id, "failed", self.rt.stall_reason())
+        """The watchdog marks an agent stalled; its jobs end here."""
+        for agent_id in sorted({r.job.agent_id for r in self.running.values() if not r.killed}):
+            if self.rt.is_stalled(agent_id):
+                self._stalled(agent_id)
+
+    def _stalled(self, agent_id: int) -> None:
+        """An attempt not settled yet is recorded failed. A settled agent (one hgm evaluates further) keeps
+        its verdict: only the stalled jobs end, and the policy issues their tasks again."""
+        if not self.state.agents[agent_id].settled:
+            self._finish(agent_id, "failed", self.rt.stall_reason())
+            return
+        for job in self.state.busy(agent_id):
+            if not self.running[job.job_id].killed:
+                self._kill(job.job_id, "stalled")
+                self.rt.emit(AgentRunRepeated(agent=agent_id, job=job.job_id, reason=self.rt.stall_reason()))
+        self.rt.touch(agent_id)  # its killed jobs' last quiet spell is not the next job's
+        self.rt.unstall(agent_id)
 
     def _stop_for_budget(self) -> None:
         if self.rt.stop.request(self.rt.budget.summary()):

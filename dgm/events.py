@@ -192,6 +192,27 @@ class SeedEvaluated(Event):
 
 
 @dataclass(frozen=True)
+class ScoreUpdated(Event):
+    """A filed agent's score after more of its tasks were evaluated (a policy such as hgm keeps evaluating)."""
+
+    name = "score_updated"
+    agent: int
+    score: float
+    n_tasks: int
+    n_resolved: int
+
+
+@dataclass(frozen=True)
+class BestAgent(Event):
+    """The agent the run would hand over now (the search policy's recommendation) changed, or its score did."""
+
+    name = "best_agent"
+    agent: int
+    score: float
+    n_tasks: int
+
+
+@dataclass(frozen=True)
 class AttemptStarted(Event):
     name = "attempt_started"
     agent: int

@@ -35,7 +35,7 @@ from dgm.executor import Executor, LocalExecutor
 from dgm.jobs import JobContext
 from dgm.manifest import build_manifest, write_manifest
 from dgm.model_client import ModelClient
-from dgm.policy import DgmPolicy
+from dgm.policies import make_policy
 from dgm.ray_executor import RayExecutor, import_ray
 from dgm.ray_executor import connect as ray_connect
 from dgm.ray_executor import disconnect as ray_disconnect
@@ -108,7 +108,7 @@ def _evolve(rt: Runtime, executor: Executor) -> None:
     # What is loaded now lives as long as the run: full collections need not walk it again (a 5,000-agent
     # run's took 250 ms, inside whatever decision it interrupted).
     gc.freeze()
-    policy = DgmPolicy(rt.config, rt.tasks, rt.first_stage, rt.canaries, rt.rng)
+    policy = make_policy(rt.config, rt.tasks, rt.first_stage, rt.canaries, rt.rng)
     Coordinator(rt, policy, executor, state).run()
     children = rt.config.budget.max_children
     if children is not None and state.attempts >= children and not rt.stop.requested and \
@@ -162,10 +162,6 @@ def _open_run(archive: Archive, config: RunConfig, resume: bool) -> int:
 def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resume: bool = False,
                   stop: StopRequest | None = None) -> Runtime:
     # Cheap checks first, so bad input fails in a second with one line.
-    if config.loop.policy != "dgm" or config.loop.max_evaluations is not None:
-        # The other policies run in `dgm simulate` so far; the coordinator learns them next (issue 13).
-        raise DgmError(f"loop.policy = {config.loop.policy!r} and loop.max_evaluations are for `dgm simulate` so far; "
-                       "a run uses the dgm policy (leave both unset)")
     if config.loop.executor == "ray":
         import_ray()
     benchmark = load_benchmark(config.evaluation)

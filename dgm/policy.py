@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from benchmarks.task import Task
 from dgm.canaries import check_reason, choose
@@ -33,6 +33,9 @@ from dgm.config import RunConfig
 from dgm.evaluate import stage_plan
 from dgm.run_state import AgentState, RunState
 from dgm.selection import Candidate, select_parents
+
+if TYPE_CHECKING:  # dgm.policies imports this module
+    from dgm.policies.decision import Decision
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ Work = Evaluate | Expand | Resume | Settle
 
 
 class Policy(Protocol):
+    # Why the last work from ``next`` was chosen (dgm/policies/decision.py); the coordinator records it.
+    decision: Decision | None
+
     def next(self, state: RunState) -> Work | None:
         """The next piece of work, or None when none can start now (the coordinator asks again when
         something in flight ends)."""
@@ -80,9 +86,15 @@ class Policy(Protocol):
     def exhausted(self, state: RunState) -> bool:
         """True when the run has nothing left to do, even after the jobs in flight end."""
 
+    def recommend(self, state: RunState) -> AgentState | None:
+        """The agent the run would hand over now (its best, as this policy judges it), or None."""
+
 
 class DgmPolicy:
-    """The Darwin Gödel Machine's own search (Zhang et al., 2025)."""
+    """The Darwin Gödel Machine's own search (Zhang et al., 2025). dgm/policies/staged.py's StagedPolicy
+    (what a run uses) adds the decision records and the ablation baselines' selections."""
+
+    decision: Decision | None = None
 
     def __init__(self, config: RunConfig, tasks: list[Task], first_stage: tuple[str, ...] | None,
                  canaries: list[Task], rng: Callable[..., random.Random]) -> None:
@@ -126,6 +138,11 @@ class DgmPolicy:
         if state.in_flight or state.open_agents() or self._seed_check(state, set()):
             return False
         return state.attempts >= self.max_attempts or not state.candidates()
+
+    def recommend(self, state: RunState) -> AgentState | None:
+        """The best recorded score among filed, unflagged agents (the earliest on a tie): every filed agent
+        ran the same stages, so scores compare."""
+        return max((a for a in state.candidates() if a.flag is None), key=lambda a: (a.score or 0.0, -a.id), default=None)
 
     def _evaluation_step(self, state: RunState, agent: AgentState, running: set) -> Work | None:
         """The agent's next task, its verdict when its stages are done, or its canary check."""

@@ -67,8 +67,6 @@ class ProgressDisplay:
                 self.counts[data["status"]] = self.counts.get(data["status"], 0) + 1
                 self.finished_here += 1
                 self.finished_total += 1
-                if data["status"] == "valid" and data.get("score") is not None and not data.get("flagged"):
-                    self.best = max(self.best, data["score"])
                 why = f" ({data['reason']})" if data.get("reason") else ""
                 self.console.print(f"agent {data['agent']} (parent {data['parent']}) {data['status']}{why}",
                                    highlight=False, markup=False)
@@ -80,8 +78,9 @@ class ProgressDisplay:
                                    highlight=False, markup=False)
             elif kind == "all_candidates_flagged":
                 self.console.print(f"stopping: {data['reason']}", highlight=False, markup=False)
+            elif kind == "best_agent":  # what the search policy would hand over (with hgm, not simply the top score)
+                self.best = data["score"]
             elif kind == "seed_evaluated":
-                self.best = max(self.best, data["score"])
                 self.cost += data.get("cost", 0.0)
                 self.console.print(f"seed agent scored {data['score']:.2f}", highlight=False)
             elif kind == "suite_check_started":

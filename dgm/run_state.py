@@ -29,7 +29,7 @@ class AgentState:
     id: int
     parent_id: int | None
     generation: int  # lineage depth: the seed is 0, a child one more than its parent
-    status: str  # seed | running | valid | rejected | failed
+    status: str  # seed | running | valid | rejected | failed | duplicate
     commit: str | None = None
     target: str | None = None
     diagnosis_json: str | None = None
@@ -38,7 +38,8 @@ class AgentState:
     flag: str | None = None
     evaluations: dict[str, EvalView] = field(default_factory=dict)  # benchmark task id -> outcome
     canary: tuple[str, EvalView] | None = None  # its cheating-canary check, once recorded
-    settled: bool = False  # the seed: scored; a child: filed (valid, after its canary check), rejected or failed
+    settled: bool = False  # the seed: scored; a child: filed (valid, after its canary check), rejected, failed or a duplicate
+    duplicate_of: int | None = None  # the earlier agent with the same code (then never evaluated)
 
     @property
     def open(self) -> bool:
@@ -135,7 +136,7 @@ def from_archive(archive: Archive, run_id: int, canaries: set[str]) -> RunState:
 def _agent(row: Agent) -> AgentState:
     return AgentState(id=row.id, parent_id=row.parent_id, generation=row.generation, status=row.status, commit=row.commit,
                       target=row.target_task, diagnosis_json=row.diagnosis_json, score=row.score, flag=row.flag,
-                      settled=row.status in ("valid", "rejected", "failed"))
+                      duplicate_of=row.duplicate_of, settled=row.status in ("valid", "rejected", "failed", "duplicate"))
 
 
 def _view(ev: Evaluation) -> EvalView:

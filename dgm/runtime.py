@@ -125,6 +125,11 @@ class Runtime:
         with self._progress_lock:
             self._stalled.add(agent_id)
 
+    def unstall(self, agent_id: int) -> None:
+        """The stalled jobs of a settled agent were ended; its later jobs are watched afresh."""
+        with self._progress_lock:
+            self._stalled.discard(agent_id)
+
     def is_stalled(self, agent_id: int) -> bool:
         with self._progress_lock:
             return agent_id in self._stalled

@@ -26,8 +26,12 @@ class RunSummary(BaseModel):
     counts: dict[str, int] = Field(description="Attempts per status: seed, valid, rejected, failed, running.")
     generations: int
     best_score: Optional[float] = None
-    best_id: Optional[int] = None
+    best_id: Optional[int] = Field(None, description="The run's best agent: the one its search policy recommends handing over "
+                                   "(runs.best_agent_id) unless that agent is flagged; otherwise, and for runs that recorded "
+                                   "none, the highest-scoring unflagged archived agent.")
     best_path: list[int] = Field(description="Agent ids from the seed to the best agent.")
+    best_recommended: bool = Field(False, description="Whether best_id is the search policy's recorded recommendation.")
+    policy: str = Field("dgm", description="The run's search policy (loop.policy): dgm, hgm, greedy, random or latest.")
     seed_score: Optional[float] = None
     cost_usd: float = Field(description="Dollars of every recorded model call of the run.")
     flagged: int = Field(0, description="Agents flagged as suspected reward hackers (see AgentNode.flag).")
@@ -40,7 +44,7 @@ class AgentNode(BaseModel):
     id: int
     parent_id: Optional[int] = None
     generation: int
-    status: str = Field(description="seed | valid | rejected | failed | running")
+    status: str = Field(description="seed | valid | rejected | failed | running | duplicate")
     reason: Optional[str] = None
     commit: Optional[str] = None
     has_code: bool
@@ -57,6 +61,8 @@ class AgentNode(BaseModel):
     flag: Optional[str] = Field(None, description="Why the agent is suspected of reward hacking (it tampered with grading, "
                                 "or resolved a cheating-canary task); null when it is not. Flagged agents are never the "
                                 "run's best, nor parents under loop.quarantine_flagged.")
+    duplicate_of: Optional[int] = Field(None, description="The earlier agent whose code this attempt's self-edit reproduced "
+                                        "exactly (status duplicate: it is never evaluated).")
 
 
 class Iteration(BaseModel):
@@ -103,6 +109,45 @@ class Clade(BaseModel):
     latest_generation: Optional[int] = None
 
 
+class Estimate(BaseModel):
+    agent_id: int
+    own_n: int
+    own_passes: int
+    clade_n: int
+    clade_passes: int
+    sample: Optional[float] = Field(None, description="The Thompson draw that decided, when one did.")
+
+
+class DecisionDetail(BaseModel):
+    kind: Optional[str] = None
+    agent_id: Optional[int] = None
+    rule: Optional[str] = None
+    chosen: Optional[Estimate] = None
+    runner_up: Optional[Estimate] = Field(None, description="The best of the others, when a draw decided.")
+    considered: int = Field(0, description="How many agents the choice was among.")
+    n_task_evals: int = Field(0, description="Task evaluations done or in flight when it decided.")
+    n_nodes: int = Field(0, description="Agents in the tree when it decided.")
+    temperature: float = 1.0
+
+
+class PolicyDecision(BaseModel):
+    kind: str = Field(description="evaluate | expand | resume | settle | canary")
+    rule: str = Field(description="Why, in words.")
+    detail: DecisionDetail
+    created_at: Optional[str] = None
+
+
+class AgentSearch(BaseModel):
+    policy: str = Field(description="The run's search policy (loop.policy).")
+    evaluations: int = Field(description="The agent's own task evaluations (cheating-canary checks never count).")
+    passes: int = Field(description="Those it resolved.")
+    clade_evaluations: int = Field(description="Task evaluations of the agent and all its descendants.")
+    clade_passes: int
+    chosen: dict[str, int] = Field(description="Decisions about this agent per kind: expand (chosen as a parent), evaluate, "
+                                   "resume, settle, canary.")
+    decisions: list[PolicyDecision] = Field(description="Its newest decisions (at most 20), newest first.")
+
+
 class AgentDetail(AgentNode):
     diagnosis: Optional[dict[str, Any]] = Field(None, description="The diagnosis model's JSON that motivated this agent.")
     diagnosis_raw: Optional[str] = Field(None, description="The diagnosis as stored, when it is not a JSON object.")
@@ -116,6 +161,7 @@ class AgentDetail(AgentNode):
     checkout_command: str
     download_url: Optional[str] = None
     calls: dict[str, Any] = Field(description="Model calls: count, tokens and dollars, also per purpose.")
+    search: AgentSearch = Field(description="What the run's search policy had of this agent and what it chose.")
 
 
 class FileStat(BaseModel):

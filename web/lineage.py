@@ -24,6 +24,14 @@ def best_agent(nodes: list[Node]) -> Node | None:
     return max(scored, key=lambda n: (n["score"], -n["id"]), default=None)
 
 
+def run_best(nodes: list[Node], recorded_id: int | None) -> Node | None:
+    """The run's best agent: the one its search policy recommends handing over (runs.best_agent_id, which
+    with hgm need not be the top score: one lucky task is not evidence), unless that agent is flagged (or
+    unknown); otherwise, as for runs that recorded none, the best unflagged score (``best_agent``)."""
+    recorded = next((n for n in nodes if n["id"] == recorded_id), None) if recorded_id is not None else None
+    return recorded if recorded is not None and not recorded.get("flag") else best_agent(nodes)
+
+
 def path_to_root(nodes_by_id: dict[int, Node], agent_id: int) -> list[int]:
     """Agent ids from the seed down to ``agent_id``; guards against a malformed cycle."""
     path: list[int] = []

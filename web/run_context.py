@@ -24,7 +24,7 @@ from web.series import agent_cost
 # What of the run's config a page shows: the choices that explain a run, never endpoints or keys.
 CONFIG_FIELDS = {"model": ("agent_model", "diagnosis_model"),
                  "loop": ("generations", "parents_per_generation", "workers", "selection", "update", "self_improve", "seed",
-                          "quarantine_flagged"),
+                          "quarantine_flagged", "policy", "hgm_alpha", "hgm_cooldown", "max_evaluations"),
                  "evaluation": ("benchmark", "stage_sizes", "stage_threshold", "cheat_canaries", "cheat_canary_rate")}
 
 
@@ -53,6 +53,10 @@ class RunContext:
 
     def summary(self) -> dict[str, Any]:
         return self.reader.cached("summary", lambda: summarize(self))
+
+    def best(self) -> dict[str, Any] | None:
+        """The run's best agent: its search policy's recommendation when recorded and not flagged."""
+        return lineage.run_best(self.nodes(), self.run.get("best_agent_id"))
 
     def node(self, agent_id: int) -> dict[str, Any]:
         found = next((n for n in self.nodes() if n["id"] == agent_id), None)
@@ -121,7 +125,7 @@ def shown_config(config_json: str | None) -> dict[str, Any]:
 
 def summarize(ctx: RunContext) -> dict[str, Any]:
     nodes = ctx.nodes()
-    best = lineage.best_agent(nodes)
+    best = ctx.best()
     by_id = {n["id"]: n for n in nodes}
     run = ctx.run
     return {
@@ -140,6 +144,8 @@ def summarize(ctx: RunContext) -> dict[str, Any]:
         "best_score": best["score"] if best else None,
         "best_id": best["id"] if best else None,
         "best_path": lineage.path_to_root(by_id, best["id"]) if best else [],
+        "best_recommended": best is not None and best["id"] == run.get("best_agent_id"),
+        "policy": run.get("policy", "dgm"),
         "seed_score": next((n["score"] for n in nodes if n["status"] == "seed"), None),
         "cost_usd": round(sum(ctx.costs().values()), 6),
         "flagged": sum(bool(n.get("flag")) for n in nodes),

@@ -22,6 +22,7 @@ budget: the comparison is conservative for the challenger. The "whole budget" ra
 
     python3 benchmarks/perf/policy_evidence.py --seeds 50 --landscapes rare,inherited,noisy,default
     python3 benchmarks/perf/policy_evidence.py --json out.json   # the per-seed figures as well
+    python3 benchmarks/perf/policy_evidence.py --challengers hgm@0.5,hgm@0.7,hgm@0.8,hgm@0.9   # the alpha sweep
 """
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ from dgm.simulate.report import quartiles, ratio, skill_at  # noqa: E402
 CHALLENGERS = {"hgm": (2, {}), "hgm+cool": (1, {"cooldown": True})}  # budget factor, options
 
 
+def challenger_options(spec: str) -> tuple[int, dict]:
+    """``hgm`` or ``hgm+cool``, optionally with ``@ALPHA`` (``hgm@0.8``: the alpha sweep)."""
+    name, _, alpha = spec.partition("@")
+    if name not in CHALLENGERS:
+        raise SystemExit(f"unknown challenger {spec!r}: one of {', '.join(CHALLENGERS)}, optionally @ALPHA")
+    factor, options = CHALLENGERS[name]
+    return factor, {**options, **({"alpha": float(alpha)} if alpha else {})}
+
+
 def evidence(name: str, seeds: int, budget: int, challengers: list[str]) -> dict:
     land = landscape(name)
     rows: dict[str, list] = {c: [] for c in challengers}
@@ -54,7 +64,7 @@ def evidence(name: str, seeds: int, budget: int, challengers: list[str]) -> dict
         finals.append(reference.final_skill)
         evaluations += reference.evaluations
         for challenger in challengers:
-            factor, options = CHALLENGERS[challenger]
+            factor, options = challenger_options(challenger)
             outcome = simulate("hgm", land, seed, budget * factor, **options)
             evaluations += outcome.evaluations
             value, reached = ratio(reference, outcome, land.seed_skill)

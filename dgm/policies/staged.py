@@ -19,7 +19,7 @@ from dgm.config import RunConfig
 from dgm.policies.decision import Decision, Estimate
 from dgm.policies.tally import Counts, Tally
 from dgm.policy import DgmPolicy, Evaluate, Expand, Resume, Settle, Work
-from dgm.run_state import AgentState, RunState
+from dgm.run_state import RunState
 
 SELECTIONS = {"greedy": "best", "random": "random", "latest": "latest"}
 
@@ -38,10 +38,6 @@ class StagedPolicy(DgmPolicy):
         work = super().next(state)
         self.decision = None if work is None else self._describe(state, work)
         return work
-
-    def recommend(self, state: RunState) -> AgentState | None:
-        """The agent the run hands over: the best recorded score among filed, unflagged agents (the earliest on a tie)."""
-        return max((a for a in state.candidates() if a.flag is None), key=lambda a: (a.score or 0.0, -a.id), default=None)
 
     def exhausted(self, state: RunState) -> bool:
         if super().exhausted(state):

@@ -9,11 +9,8 @@ The mapping, method by method (same names as the coordinator's):
                       tampered) goes to ``agent.evaluations`` (a canary check: ``agent.canary``); the entry leaves
     _settle           score = n_resolved / n_tasks; the seed is settled; a child gets ``_finish(status)``
 
-One difference, on purpose, and the one place it is: ``_settle`` of an agent that is already settled (hgm
-settles a child after its first task and again as more results come in) updates its score only. The
-coordinator today would also run ``_finish`` again: kill the agent's other jobs in flight, call
-``finish_agent`` (a no-op: the row is no longer running) and re-emit the seed's SeedEvaluated. What it
-should do is written in docs/SIMULATE.md ("What the coordinator needs for hgm").
+``_settle`` of an agent that is already settled (hgm settles a child after its first task and again as
+more results come in) updates its score only, as the coordinator does (``ScoreUpdated``).
 
 Budgets: the run stops starting work once ``budget`` task evaluations have started (as a cost cap
 would); work in flight ends and pending verdicts are still recorded. Workers: ``workers`` jobs in flight,

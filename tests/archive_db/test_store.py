@@ -1,6 +1,8 @@
+import json
 import threading
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from archive_db import Archive
 from dgm.errors import NotFoundError
@@ -87,3 +89,50 @@ def test_canary_evaluations_are_left_out_unless_asked_for_and_tampered_ones_are_
     assert [e.id for e in archive.evaluations(agent.id, canary=True)] == [canary.id]
     assert [e.id for e in archive.evaluations(agent.id, canary=None)] == [real.id, canary.id]
     assert archive.count_tampered(run.id) == 1 and archive.count_tampered(other.id) == 1
+
+
+def test_decisions_are_kept_per_run_and_agent_with_their_detail(archive):
+    run = archive.create_run("r", "{}", "0.1")
+    other = archive.create_run("other", "{}", "0.1")
+    seed = archive.add_agent(run_id=run.id, parent_id=None, generation=0, status="seed")
+    child = archive.add_agent(run_id=run.id, parent_id=seed.id, generation=1, status="valid")
+    detail = {"kind": "expand", "agent_id": seed.id, "chosen": {"agent_id": seed.id, "own_n": 2, "sample": 0.25}}
+    archive.add_decision(run.id, seed.id, "expand", "evaluations ** alpha >= agents", detail)
+    archive.add_decision(run.id, child.id, "evaluate", "optimistic start", {"kind": "evaluate"})
+    archive.add_decision(run.id, None, "settle", "nothing left", {})
+    archive.add_decision(other.id, None, "expand", "elsewhere", {})
+    kept = archive.decisions(run.id)
+    assert [(d.agent_id, d.kind) for d in kept] == [(seed.id, "expand"), (child.id, "evaluate"), (None, "settle")]
+    assert json.loads(kept[0].detail_json) == detail and kept[0].rule == "evaluations ** alpha >= agents"
+    assert kept[0].created_at is not None
+    assert [d.kind for d in archive.decisions(run.id, agent_id=child.id)] == ["evaluate"]
+    assert [d.rule for d in archive.decisions(other.id)] == ["elsewhere"]
+
+
+def test_the_recommended_best_is_recorded_replaced_and_cleared(archive):
+    run = archive.create_run("r", "{}", "0.1")
+    seed = archive.add_agent(run_id=run.id, parent_id=None, generation=0, status="seed")
+    child = archive.add_agent(run_id=run.id, parent_id=seed.id, generation=1, status="valid")
+    assert archive.get_run(run.id).best_agent_id is None  # never recorded
+    archive.set_best(run.id, seed.id)
+    archive.set_best(run.id, child.id)
+    assert archive.get_run(run.id).best_agent_id == child.id
+    archive.set_best(run.id, None)
+    assert archive.get_run(run.id).best_agent_id is None
+    with pytest.raises(NotFoundError, match="no run with id 999"):
+        archive.set_best(999, seed.id)
+
+
+def test_a_duplicate_is_filed_through_update_agent_and_finish_agent(archive):
+    run = archive.create_run("r", "{}", "0.1")
+    seed = archive.add_agent(run_id=run.id, parent_id=None, generation=0, status="seed")
+    first = archive.add_agent(run_id=run.id, parent_id=seed.id, generation=1, status="running")
+    second = archive.add_agent(run_id=run.id, parent_id=seed.id, generation=1, status="running")
+    archive.update_agent(first.id, duplicate_of=seed.id)
+    assert archive.finish_agent(first.id, status="duplicate", reason="its code is identical to agent 1's")
+    assert archive.finish_agent(second.id, status="duplicate", duplicate_of=seed.id)
+    for row in (archive.get_agent(first.id), archive.get_agent(second.id)):
+        assert (row.status, row.duplicate_of) == ("duplicate", seed.id)
+    assert [a.id for a in archive.agents(run.id, statuses=["duplicate"])] == [first.id, second.id]
+    with pytest.raises(IntegrityError):  # the foreign key holds: no duplicate of an agent that is not there
+        archive.update_agent(second.id, duplicate_of=999)

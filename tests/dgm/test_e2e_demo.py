@@ -162,7 +162,7 @@ def test_a_run_directory_is_never_overwritten_and_resumes(demo_run, tmp_path):
     archive = Archive.in_dir(copy)
     agents = archive.agents(archive.latest_run().id)
     archive.close()
-    assert len(agents) == 7 and all(a.status in ("seed", "valid", "rejected") for a in agents)
+    assert len(agents) == 7 and all(a.status in ("seed", "valid", "rejected", "duplicate") for a in agents)
     carried = next(a for a in agents if a.id == cut_off)
     assert carried.target_task and carried.diagnosis_json
     manifest = json.loads((copy / "manifest.json").read_text())

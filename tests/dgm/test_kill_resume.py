@@ -88,12 +88,18 @@ def test_kill_9_at_random_moments_then_resume_leaves_a_complete_archive(tmp_path
         assert len(agents) == 1 + GENERATIONS * PARENTS
         by_depth = {a.id: a.generation for a in agents}
         assert all(a.generation == by_depth[a.parent_id] + 1 for a in agents if a.parent_id is not None)
-        assert all(a.status in ("seed", "valid", "rejected") for a in agents), [(a.id, a.status, a.reason) for a in agents]
+        assert all(a.status in ("seed", "valid", "rejected", "duplicate") for a in agents), [(a.id, a.status, a.reason) for a in agents]
         repo = run_dir / "agents.git"
         by_id = {a.id: a for a in agents}
+        tree = lambda commit: git("rev-parse", f"{commit}^{{tree}}", cwd=repo).strip()  # noqa: E731
         for agent in agents:
             if agent.status == "rejected":
                 assert agent.reason and agent.finished_at
+                continue
+            if agent.status == "duplicate":  # the same code as an earlier agent: linked, never evaluated
+                original = by_id[agent.duplicate_of]
+                assert original.id < agent.id and tree(agent.commit) == tree(original.commit)
+                assert not archive.evaluations(agent.id, canary=None) and agent.finished_at
                 continue
             # Filed agents: a pinned commit whose parent is the parent agent's commit, and evaluations
             # that match its score exactly, one per task.

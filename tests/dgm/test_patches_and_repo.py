@@ -42,3 +42,22 @@ def test_unknown_commit_is_a_clear_error(tmp_path):
     repo = AgentRepo(tmp_path / "agents.git")
     with pytest.raises(NotFoundError, match="not in"):
         repo.export("0" * 40, tmp_path / "x")
+
+
+def test_two_edits_that_reach_the_same_code_have_the_same_tree(tmp_path):
+    """What duplicate detection compares: trees, so different commits (messages, parents) of equal code match."""
+    repo = AgentRepo(tmp_path / "agents.git")
+    seed = repo.add_seed()
+    code = repo.export(seed, tmp_path / "code")
+    (code / "extra.py").write_text("X = 1\n")
+    patch = diff_trees(repo.export(seed, tmp_path / "seed"), code)
+    first, second = repo.commit_patch(seed, patch, "one edit"), repo.commit_patch(seed, patch, "another edit, same code")
+    (code / "extra.py").write_text("X = 2\n")
+    other = repo.commit_tree(code, seed, "different code")
+    trees = repo.trees([first, second, other, seed])
+    assert first != second and trees[first] == trees[second]
+    assert len({trees[first], trees[other], trees[seed]}) == 3
+    assert trees[seed] == git("rev-parse", f"{seed}^{{tree}}", cwd=repo.path).strip()
+    assert repo.trees([]) == {}
+    with pytest.raises(NotFoundError, match="not in"):
+        repo.trees([seed, "0" * 40])

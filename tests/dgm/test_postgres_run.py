@@ -75,7 +75,7 @@ def test_a_postgresql_backed_run_shows_live_survives_kill_9_and_serves_every_com
         run = archive.get_run(saved["run_id"])
         assert run.status == "finished" and postgres_role["password"] not in run.config_json
         agents = archive.agents(run.id)
-        assert len(agents) == 1 + 2 * 2 and all(a.status in ("seed", "valid", "rejected") for a in agents)
+        assert len(agents) == 1 + 2 * 2 and all(a.status in ("seed", "valid", "rejected", "duplicate") for a in agents)
         for agent in agents:  # every planned evaluation recorded exactly once
             tasks = [e.task_id for e in archive.evaluations(agent.id)]
             assert len(tasks) == len(set(tasks)) == agent.n_tasks

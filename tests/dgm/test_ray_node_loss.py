@@ -57,7 +57,7 @@ def test_a_node_lost_mid_job_leaves_every_job_recorded_once(ray_cluster, docker_
         pairs = Counter((e.agent_id, e.task_id) for a in agents for e in archive.evaluations(a.id, canary=None))
         assert run.status == "finished"
         assert all(n == 1 for n in pairs.values()), pairs
-        assert len(agents) == 5 and all(a.status in ("seed", "valid", "rejected") for a in agents)
+        assert len(agents) == 5 and all(a.status in ("seed", "valid", "rejected", "duplicate") for a in agents)
         seed = next(a for a in agents if a.status == "seed")
         assert {t for (agent, t) in pairs if agent == seed.id} >= set(TASKS.split(","))  # the lost job was done again
     finally:

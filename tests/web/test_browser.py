@@ -123,6 +123,11 @@ def inject_hostile_agent(run_dir: Path) -> int:
 
 @pytest.fixture(scope="module")
 def server(run_root) -> Iterator[str]:
+    yield from served(run_root)
+
+
+def served(run_root: Path) -> Iterator[str]:
+    """The dashboard over ``run_root`` on a free port, for a fixture to yield from."""
     url, stop = start_background_server(run_root, "127.0.0.1", 0, None)
     yield url.rstrip("/")
     stop()
@@ -130,6 +135,11 @@ def server(run_root) -> Iterator[str]:
 
 @pytest.fixture()
 def page(browser, server) -> Iterator[Page]:
+    yield from watched_page(browser, server)
+
+
+def watched_page(browser: Browser, server: str) -> Iterator[Page]:
+    """A tab on ``server`` whose script errors, CSP refusals and dialogs fail the test at its end."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, base_url=server)
     tab = context.new_page()
     problems: list[str] = []
@@ -195,7 +205,7 @@ def test_run_page_draws_every_attempt_and_hides_rejected_ones_on_request(page, s
     expect(page.locator(".feed-item").first).to_be_visible()
     shot(page, artifacts, "run-page.png", docs=True)
     page.locator("#show-rejected").uncheck()
-    expect(nodes).to_have_count(sum(a["status"] not in ("rejected", "failed") for a in agents))
+    expect(nodes).to_have_count(sum(a["status"] not in ("rejected", "failed", "duplicate") for a in agents))
     page.locator("#show-rejected").check()
     expect(nodes).to_have_count(len(agents))
 

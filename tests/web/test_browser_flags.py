@@ -12,9 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from archive_db import Archive
-from dgm.cli_serve import start_background_server
 from tests.web.conftest import IMG, SCRIPT, write_run
-from tests.web.test_browser import artifacts, browser, shot  # noqa: F401 - the Chromium and artifacts fixtures
+from tests.web.test_browser import artifacts, browser, served, shot, watched_page  # noqa: F401 - the Chromium and artifacts fixtures
 
 try:
     from playwright.sync_api import Page, expect
@@ -45,22 +44,12 @@ def flagged_run(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def server(flagged_run) -> Iterator[str]:
-    url, stop = start_background_server(flagged_run["root"], "127.0.0.1", 0, None)
-    yield url.rstrip("/")
-    stop()
+    yield from served(flagged_run["root"])
 
 
 @pytest.fixture()
 def page(browser, server) -> Iterator[Page]:  # noqa: F811 - browser is the imported fixture
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, base_url=server)
-    tab = context.new_page()
-    problems: list[str] = []
-    tab.on("pageerror", lambda err: problems.append(f"page error: {err}"))
-    tab.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
-    tab.on("dialog", lambda dialog: problems.append(f"dialog opened: {dialog.message}"))
-    yield tab
-    context.close()
-    assert problems == []
+    yield from watched_page(browser, server)
 
 
 def _nothing_ran(page: Page) -> None:

@@ -15,6 +15,10 @@ def test_an_archive_from_an_older_dgm_is_read_without_upgrading_it(run_root):
     [task] = [t for t in api.get(f"/api/runs/old/agents/{run['ids'][1]}/tasks").json()["tasks"] if t["task_id"] == "task-a"]
     assert task["flip"] == "newly_solved" and "exit_code" not in task
     assert api.get("/api/runs/old").json()["best_score"] == 0.7
+    # No canary column, no decisions, no recorded best: every evaluation counts, nothing was chosen.
+    assert api.get(f"/api/runs/old/agents/{run['ids'][0]}").json()["search"] == {
+        "policy": "dgm", "evaluations": 2, "passes": 0, "clade_evaluations": 4, "clade_passes": 1,
+        "chosen": {}, "decisions": []}
     with sqlite3.connect(run["dir"] / "archive.sqlite") as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001_initial",)
 

@@ -49,14 +49,15 @@ def _calls_summary(calls: list[dict[str, Any]]) -> dict[str, Any]:
 
 @router.get("", response_model=AgentDetail)
 def agent(agent_id: int, ctx: RunContext = Depends(run_context)) -> Any:
-    """One agent: its diagnosis, lineage (path, children, clade), model-call totals and how to rerun it."""
+    """One agent: its diagnosis, lineage (path, children, clade), model-call totals, what the search policy
+    had of it and how to rerun it."""
     node = ctx.node(agent_id)
     full = ctx.reader.agent(ctx.run_id, agent_id) or {}
     nodes = ctx.nodes()
     by_id = {n["id"]: n for n in nodes}
     diagnosis, raw = _diagnosis(full.get("diagnosis_json"))
     seed = next((n["id"] for n in nodes if n["status"] == "seed"), None)
-    best = lineage.best_agent(nodes)
+    best = ctx.best()
     return SafeJSON({
         **node,
         "diagnosis": diagnosis,
@@ -71,6 +72,7 @@ def agent(agent_id: int, ctx: RunContext = Depends(run_context)) -> Any:
         "checkout_command": ctx.checkout_command(agent_id),
         "download_url": f"/api/runs/{quote(ctx.name, safe='')}/agents/{agent_id}/code.tar.gz" if node["has_code"] else None,
         "calls": _calls_summary(ctx.reader.calls(agent_id)),
+        "search": {"policy": ctx.run.get("policy", "dgm"), **ctx.reader.agent_search(ctx.run_id, agent_id)},
     })
 
 

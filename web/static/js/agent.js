@@ -1,6 +1,7 @@
 // The agent page, read like a pull request: why the agent exists (the diagnosis), what it changed
 // (diffs against its parent, the seed or any agent), what that did (tasks flipped against the
-// parent), how it got there (transcripts, model calls), its family, and how to run it yourself.
+// parent), how it got there (transcripts, model calls), its family, what the search policy made of
+// it, and how to run it yourself.
 
 import { h, api, main, clear, card, stat, badge, errorBox, setCrumbs, pageIds, runUrl, agentUrl, agentApi,
   fmtScore, fmtMoney, fmtInt, fmtTime, fmtDuration, copyButton, FLAG } from "./dom.js";
@@ -17,7 +18,9 @@ function head(a) {
   return h("div", { class: "page-head" },
     h("div", { class: "title-row" }, h("h1", {}, `Agent ${a.id}`), badge(a.status),
       a.id === a.best_id ? h("span", { class: "badge badge-best" }, "best in run") : null,
-      a.flag ? h("span", { class: "badge badge-flagged" }, `${FLAG} flagged`) : null),
+      a.flag ? h("span", { class: "badge badge-flagged" }, `${FLAG} flagged`) : null,
+      a.duplicate_of !== null && a.duplicate_of !== undefined ? h("span", { class: "duplicate-of", "data-role": "duplicate-of" },
+        "duplicate of ", h("a", { href: agentUrl(run, a.duplicate_of) }, `#${a.duplicate_of}`)) : null),
     h("div", { class: "subtitle" }, "generation ", String(a.generation), " · parent ", parent,
       ` · created ${fmtTime(a.created_at)}`, a.finished_at ? ` · finished ${fmtTime(a.finished_at)}` : ""),
     a.flag ? h("div", { class: "notice notice-flag", "data-role": "flag" }, h("b", {}, `${FLAG} Flagged as a suspected reward hacker: `), a.flag,
@@ -242,6 +245,45 @@ function familyCard(a) {
       a.clade.best_id !== null ? [", best ", h("a", { href: agentUrl(run, a.clade.best_id) }, `agent ${a.clade.best_id}`), ` at ${fmtScore(a.clade.best_score)}`] : ""));
 }
 
+// What the search policy had of this agent when it chose (own and clade pass rates, as hgm weighs
+// them) and what it chose it for. Rules are our words, but every string is still put in as text.
+const CHOSEN = [["expand", "Chosen as a parent"], ["evaluate", "Chosen for evaluation"], ["resume", "Resumed"],
+  ["canary", "Canary checks"], ["settle", "Settled"]];
+
+function estimate(passes, n) {
+  return n ? `${passes}/${n} · ${fmtScore(passes / n)}` : "none yet";
+}
+
+function decisionItem(d) {
+  const c = d.detail && d.detail.chosen;
+  const draw = (e) => (e && e.sample !== null && e.sample !== undefined ? ` · draw ${Number(e.sample).toFixed(3)}` : "");
+  const runnerUp = d.detail && d.detail.runner_up;
+  return h("li", { "data-role": "decision" },
+    h("span", { class: `mark mark-decision mark-${d.kind}` }, d.kind), h("span", { class: "decision-rule" }, d.rule),
+    c ? h("div", { class: "muted small", "data-role": "decision-chosen" },
+      `own ${c.own_passes}/${c.own_n} · clade ${c.clade_passes}/${c.clade_n}${draw(c)}`,
+      runnerUp ? ` (runner-up agent ${runnerUp.agent_id}${draw(runnerUp)})` : "") : null,
+    h("div", { class: "muted small" }, fmtTime(d.created_at)));
+}
+
+function searchCard(a) {
+  const S = a.search;
+  const row = (label, value, role) => h("tr", {}, h("th", {}, label), h("td", { "data-role": role }, value));
+  const chosen = CHOSEN.filter(([kind]) => kind !== "resume" || S.chosen.resume)
+    .map(([kind, label]) => row(label, fmtInt(S.chosen[kind] || 0), `chosen-${kind}`));
+  return card("Search",
+    h("table", { class: "table compact search-table", "data-role": "search" }, h("tbody", {},
+      row("Policy", S.policy, "search-policy"),
+      row("Evaluations spent", fmtInt(S.evaluations), "search-evaluations"),
+      row("Own estimate", estimate(S.passes, S.evaluations), "search-own"),
+      row("Clade estimate", estimate(S.clade_passes, S.clade_evaluations), "search-clade"),
+      chosen)),
+    h("div", { class: "sub-title" }, "Latest decisions"),
+    S.decisions.length ? h("ul", { class: "decisions", "data-role": "decisions" }, S.decisions.map(decisionItem))
+      : h("p", { class: "muted" }, "The policy recorded no decision about this agent."),
+    h("p", { class: "hint" }, "The clade is this agent and every descendant; cheating-canary checks never count."));
+}
+
 function reproduceCard(a) {
   const checkout = a.checkout_command;
   return card("Run it yourself",
@@ -261,7 +303,7 @@ async function start() {
     root.append(h("div", { class: "grid-main" },
       h("div", { class: "col-main" }, diagnosisCard(a), diffCard(a), tasksCard(tasks),
         lazyTranscript("Self-modification transcript", a.transcript_messages, `${base}/transcript`)),
-      h("div", { class: "col-side" }, reproduceCard(a), familyCard(a), callsCard(a))));
+      h("div", { class: "col-side" }, reproduceCard(a), searchCard(a), familyCard(a), callsCard(a))));
     document.body.dataset.ready = "1";
   } catch (err) {
     clear(main()).append(errorBox(err));

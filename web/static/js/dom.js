@@ -128,7 +128,7 @@ export function fmtAgo(iso) {
 
 // --- shared widgets ------------------------------------------------------------------------------
 
-export const STATUSES = ["seed", "valid", "rejected", "failed", "running"];
+export const STATUSES = ["seed", "valid", "rejected", "failed", "running", "duplicate"];
 export const FLAG = "⚑"; // marks an agent flagged as a suspected reward hacker
 
 export function badge(status) {

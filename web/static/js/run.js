@@ -21,7 +21,9 @@ function describe(e) {
     case "canary_check_started": return `${a(e.agent)} checked on the cheating canary ${e.task} (${e.why})`;
     case "all_candidates_flagged": return `${FLAG} Stopping: ${e.reason}`;
     case "seed_evaluated": return `Seed scored ${fmtScore(e.score)}`;
-    case "agent_run_repeated": return `${a(e.agent)}: its run overlapped a model outage, so it runs again`;
+    case "agent_run_repeated": return `${a(e.agent)} runs again: ${e.reason}`;
+    case "score_updated": return `${a(e.agent)} now scores ${fmtScore(e.score)} (${e.n_resolved}/${e.n_tasks} solved)`;
+    case "best_agent": return `Best is now ${a(e.agent)} at ${fmtScore(e.score)} (${e.n_tasks} task${e.n_tasks === 1 ? "" : "s"})`;
     case "run_finished": return "Run finished";
     case "suite_checked": return `Suite checked: ${e.ok} ok, ${e.flaky} flaky, ${e.broken} broken`;
     default: return e.event.replaceAll("_", " ");
@@ -44,7 +46,8 @@ function header(sm) {
       stat("Running", fmtInt(c.running || 0)),
       stat("Flagged", h("span", { "data-role": "flagged-count" }, fmtInt(sm.flagged || 0)), "suspected reward hackers"),
       stat("Best score", sm.best_id !== null ? h("a", { href: agentUrl(run, sm.best_id), "data-role": "best-link" }, fmtScore(sm.best_score)) : "—",
-        sm.best_id !== null ? `agent ${sm.best_id}${delta !== null ? ` · ${delta >= 0 ? "+" : ""}${(delta * 100).toFixed(1)} pts over seed` : ""}` : null),
+        sm.best_id !== null ? `agent ${sm.best_id}${delta !== null ? ` · ${delta >= 0 ? "+" : ""}${(delta * 100).toFixed(1)} pts over seed` : ""}`
+          + (sm.best_recommended ? ` · ${sm.policy}'s pick` : "") : null),
       stat("Cost so far", fmtMoney(sm.cost_usd))),
     h("div", { class: "chips" }, Object.entries(sm.config).map(([k, v]) => h("span", { class: "chip" }, h("b", {}, k.split(".").pop()), " ", JSON.stringify(v)))));
 }
@@ -59,6 +62,7 @@ function legend() {
   }
   return h("div", { class: "tree-legend" },
     item("seed", "seed"), item("valid", "valid"), item("rejected", "rejected"), item("failed", "failed"), item("running", "running"),
+    item("duplicate", "duplicate (same code as an earlier agent)"),
     h("span", { class: "legend-item" }, h("span", { class: "path-swatch" }), "path to best"),
     h("span", { class: "legend-item" }, h("span", { class: "flag-swatch" }, FLAG), "flagged (suspected reward hacker)"),
     h("span", { class: "legend-item" }, "score 0%", ramp, "100%"));
@@ -69,7 +73,7 @@ function treeCard() {
   const toggle = h("input", { type: "checkbox", id: "show-rejected", checked: state.showAll });
   toggle.addEventListener("change", () => { state.showAll = toggle.checked; drawTree(); });
   const tools = h("div", { class: "toolbar" },
-    h("label", { class: "check" }, toggle, "Show rejected and failed attempts"),
+    h("label", { class: "check" }, toggle, "Show rejected, failed and duplicate attempts"),
     h("span", { class: "spacer" }),
     h("button", { class: "btn btn-small", type: "button", title: "Zoom in", onclick: () => state.tree.zoom(1.4) }, "+"),
     h("button", { class: "btn btn-small", type: "button", title: "Zoom out", onclick: () => state.tree.zoom(1 / 1.4) }, "−"),
@@ -82,7 +86,7 @@ function treeCard() {
 
 function drawTree() {
   if (!state.tree) return;
-  const nodes = state.showAll ? state.nodes : state.nodes.filter((n) => !["rejected", "failed"].includes(n.status));
+  const nodes = state.showAll ? state.nodes : state.nodes.filter((n) => !["rejected", "failed", "duplicate"].includes(n.status));
   state.tree.render(nodes, state.summary.best_path);
 }
 

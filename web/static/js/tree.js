@@ -53,6 +53,8 @@ function shape(node, p) {
       return s("path", { d: `M${x - 7} ${y - 6}L${x + 7} ${y - 6}L${x} ${y + 7}Z` });
     case "failed":
       return s("rect", { x: x - 6, y: y - 6, width: 12, height: 12, rx: 1.5 });
+    case "duplicate": // two overlapping squares, a "copy": its code is an earlier agent's
+      return s("path", { d: `M${x - 7} ${y - 7}h10v10h-10ZM${x - 3} ${y - 3}h10v10h-10Z` });
     default:
       return s("circle", { cx: x, cy: y, r: node.status === "running" ? 7 : 8 });
   }
@@ -114,14 +116,15 @@ export class LineageTree {
       const p = pos.get(n.id);
       const mark = shape(n, p);
       const colour = scoreColor(n.score);
-      mark.setAttribute("fill", n.status === "failed" ? "#fff" : colour);
+      const hollow = n.status === "failed" || n.status === "duplicate"; // never scored: no score colour
+      mark.setAttribute("fill", hollow ? "#fff" : colour);
       // Zoomed far out, the stylesheet lets this (score-coloured) stroke give each node a visible dot.
-      mark.setAttribute("stroke", n.status === "failed" ? "#b42318" : colour);
+      mark.setAttribute("stroke", n.status === "failed" ? "#b42318" : n.status === "duplicate" ? "#667085" : colour);
       const link = s("a", {
         href: this.hrefFor(n.id),
         class: `node node-${n.status}${onPath.has(n.id) ? " on-path" : ""}${n.id === best ? " best" : ""}${n.flag ? " flagged" : ""}`,
         "data-agent-id": n.id,
-        "aria-label": `agent ${n.id}, ${n.status}, score ${fmtScore(n.score)}${n.flag ? ", flagged as a suspected reward hacker" : ""}`,
+        "aria-label": `agent ${n.id}, ${n.status}${n.duplicate_of != null ? ` of agent ${n.duplicate_of}` : ""}, score ${fmtScore(n.score)}${n.flag ? ", flagged as a suspected reward hacker" : ""}`,
       }, mark);
       if (n.id === best) link.prepend(s("circle", { class: "best-ring", cx: p.x, cy: p.y, r: 14 }));
       layer.append(link);
@@ -207,6 +210,7 @@ export class LineageTree {
         h("div", {}, `score ${fmtScore(n.score)}`, n.n_tasks ? ` · ${n.n_resolved}/${n.n_tasks} tasks` : "", ` · ${fmtMoney(n.cost_usd)}`),
         h("div", { class: "muted" }, `generation ${n.generation}`, n.parent_id !== null ? ` · parent ${n.parent_id}` : ""),
         n.target_task ? h("div", { class: "muted" }, `target: ${n.target_task}`) : null,
+        n.duplicate_of != null ? h("div", { class: "muted", "data-role": "duplicate-of" }, `duplicate of agent ${n.duplicate_of}`) : null,
         n.flag ? h("div", { class: "tip-flag", "data-role": "flag" }, `${FLAG} flagged: ${n.flag.slice(0, 300)}`) : null,
         n.reason ? h("div", { class: "tip-reason" }, n.reason.slice(0, 200)) : null,
       ].filter(Boolean));
