@@ -81,7 +81,10 @@ def ray_cluster(docker_client, tmp_path_factory) -> Iterator[RayCluster]:
     home = str(tmp_path_factory.mktemp("ray-node-home"))
     temp_dir = tempfile.mkdtemp(prefix="dgm-ray-", dir="/tmp")  # short: Ray's socket paths live under it
     resources = {image_resource(tag): NODE_IMAGE_QUANTITY for tag in images}
-    with _environment({NODE_MARK: "head", NODE_SECRET: "node-secret", "DGM_HOME": home}):
+    # Ray's test cluster writes its address to $RAY_TMPDIR/ray/ray_current_cluster whatever temp_dir says
+    # (/tmp/ray by default, which need not exist): keep that in the cluster's own folder too.
+    Path(temp_dir, "ray").mkdir()
+    with _environment({NODE_MARK: "head", NODE_SECRET: "node-secret", "DGM_HOME": home, "RAY_TMPDIR": temp_dir}):
         cluster = Cluster(initialize_head=True, head_node_args={
             "num_cpus": 1, "include_dashboard": False, "object_store_memory": OBJECT_STORE_BYTES, "resources": resources,
             "temp_dir": temp_dir})
