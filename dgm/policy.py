@@ -23,7 +23,7 @@ a job to start, or a verdict (an agent is settled) for the coordinator to record
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -73,6 +73,11 @@ class Settle:
 
 
 Work = Evaluate | Expand | Resume | Settle
+
+
+def top_scored(agents: Iterable[AgentState]) -> AgentState | None:
+    """The agent with the best recorded score, the earliest on a tie (it got there first)."""
+    return max(agents, key=lambda a: (a.score or 0.0, -a.id), default=None)
 
 
 class Policy(Protocol):
@@ -142,7 +147,7 @@ class DgmPolicy:
     def recommend(self, state: RunState) -> AgentState | None:
         """The best recorded score among filed, unflagged agents (the earliest on a tie): every filed agent
         ran the same stages, so scores compare."""
-        return max((a for a in state.candidates() if a.flag is None), key=lambda a: (a.score or 0.0, -a.id), default=None)
+        return top_scored(a for a in state.candidates() if a.flag is None)
 
     def _evaluation_step(self, state: RunState, agent: AgentState, running: set) -> Work | None:
         """The agent's next task, its verdict when its stages are done, or its canary check."""

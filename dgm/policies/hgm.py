@@ -51,7 +51,7 @@ from dgm.config import RunConfig
 from dgm.evaluate import stage_plan
 from dgm.policies.decision import Decision, Estimate
 from dgm.policies.tally import ZERO, Counts, Tally
-from dgm.policy import Evaluate, Expand, Resume, Settle, Work
+from dgm.policy import Evaluate, Expand, Resume, Settle, Work, top_scored
 from dgm.run_state import AgentState, RunState
 from dgm.selection import AllFlagged
 
@@ -104,7 +104,7 @@ class HgmPolicy:
         candidates = [a for a in state.candidates() if a.flag is None]
         own = self._tally.update(state)
         proven = [a for a in candidates if own.get(a.id, ZERO).n >= self.min_evidence]
-        return max(proven or candidates, key=lambda a: (a.score or 0.0, -a.id), default=None)
+        return top_scored(proven or candidates)
 
     # -- deciding ----------------------------------------------------------------------------------------
     def _decide(self, state: RunState) -> tuple[Work | None, Decision | None]:
@@ -169,7 +169,7 @@ class HgmPolicy:
         """The run's best filed agent (what it would hand over) has had its canary check."""
         if not self._canaries_on():
             return None, None
-        best = max((a for a in state.candidates() if a.flag is None), key=lambda a: (a.score or 0.0, -a.id), default=None)
+        best = top_scored(a for a in state.candidates() if a.flag is None)
         if best is None or best.canary is not None:
             return None, None
         task = choose(self.canaries, self.rng("canary-task", best.id))
