@@ -61,6 +61,11 @@ DISCARD_CHUNK = 64 * 1024
 # How long Gateway.__exit__ waits for connection threads to end once their sockets are shut down
 # (a thread inside an upstream call ends with the call, later).
 CLOSE_WAIT_S = 2.0
+# A connection we close still reads what its client sent meanwhile, for this long at most: closing a
+# Unix socket with unread bytes makes the client's next read fail with ECONNRESET instead of an end
+# of file, so a client still sending (a slowloris cut at its deadline) might never see the answer.
+LINGER_S = 0.5
+LINGER_BYTES = 1 << 20
 
 
 # -- the HTTP server --------------------------------------------------------------------------------
@@ -123,12 +128,12 @@ class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer
             request.send(TOO_MANY_CONNECTIONS)
         except OSError:
             pass  # the client is gone already: closing is all that is left
-        self.shutdown_request(request)
+        _close_softly(request, linger_s=0.0)  # the accept loop never waits on a client
 
     def shutdown_request(self, request: Any) -> None:
         with self._open_lock:
             self._open.discard(request)
-        super().shutdown_request(request)
+        _close_softly(request, linger_s=LINGER_S)
 
     @property
     def open_connections(self) -> int:
@@ -155,6 +160,24 @@ class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer
             return  # an agent that hung up, or a connection shut down by __exit__: not our error
         self.errors += 1
         self.gateway.report_error(error)
+
+
+def _close_softly(sock: socket.socket, linger_s: float) -> None:
+    """End our side, drop what the client sent until it ends too (at most `linger_s` and
+    LINGER_BYTES), then close: the client reads our last answer and then a clean end of file."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        deadline, drained = time.monotonic() + linger_s, 0
+        while drained < LINGER_BYTES:
+            # A timeout (TimeoutError, an OSError) ends the wait like the client's end of file does.
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            chunk = sock.recv(DISCARD_CHUNK)
+            if not chunk:
+                break
+            drained += len(chunk)
+    except OSError:
+        pass  # the client is gone already
+    sock.close()
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -396,6 +396,19 @@ def test_a_slowloris_is_cut_at_the_read_deadline(scripted, archive, phase):
     assert upstream.requests == []
 
 
+def test_a_client_still_sending_when_its_connection_is_closed_reads_the_answer_then_an_end_of_file(scripted, archive):
+    # The refused request is followed by bytes the gateway never reads. Closed with them unread, a
+    # Unix socket's client would get ECONNRESET after the answer instead of a clean end of file.
+    upstream = scripted({"rule": [{"name": "ok", "reply": {"content": "x"}}]})
+    with gateway(make_client(upstream.base_url, archive), archive) as gw:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(str(gw.socket_path))
+            sock.sendall(b"POST /v1/nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n" + b"more" * 4096)
+            answer = _read_to_eof(sock)
+    assert answer.startswith(b"HTTP/1.1 404 ") and b"Connection: close" in answer
+    assert upstream.requests == []
+
+
 def _read_to_eof(sock: socket.socket) -> bytes:
     sock.settimeout(10)
     data = b""
