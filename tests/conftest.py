@@ -4,11 +4,62 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dgm.config import SandboxConfig
+
+# The files that take longest, longest first (a 2-core machine, `--durations`; rough order is enough).
+# `-n 2 --dist loadfile` hands files to the workers in collection order, so these start first and the
+# many short files fill in at the end, and both workers finish together. xdist's default order (files
+# with the most tests first) started these last, leaving one worker alone with several minutes of them.
+LONGEST_FIRST = [
+    "tests/dgm/test_e2e_demo.py",
+    "tests/dgm/test_kill_resume.py",
+    "tests/web/test_browser.py",
+    "tests/dgm/test_budget.py",
+    "tests/dgm/test_e2e_benchmarks.py",
+    "tests/dgm/test_interrupt.py",
+    "tests/security/test_grader_tamper.py",
+    "tests/benchmarks/test_polyglot_grading.py",
+    "tests/dgm/test_e2e_canaries.py",
+    "tests/dgm/test_endpoint_outage.py",
+    "tests/dgm/test_policy_hgm_run.py",
+    "tests/dgm/test_ray_run.py",
+    "tests/dgm/test_postgres_run.py",
+    "tests/dgm/test_ray_kill_resume.py",
+    "tests/benchmarks/test_builtin_fidelity.py",
+    "tests/dgm/test_policy_baselines_run.py",
+    "tests/dgm/test_fault_injection.py",
+    "tests/dgm/test_ray_node_loss.py",
+    "tests/dgm/test_cli_errors.py",
+    "tests/benchmarks/test_swebench_grading.py",
+]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config.option, "loadscopereorder"):  # pytest-xdist: keep the order below
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """DGM_HOME for module and session fixtures (they start before a test's own, below), never the user's
+    ~/.dgm: one folder for the test session, which the xdist workers share as one machine's runs share
+    theirs, so a demo run reuses an earlier one's suite check as it would on that machine."""
+    root = tmp_path_factory.getbasetemp()
+    home = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "session-dgm-home"
+    home.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DGM_HOME", str(home))
+        yield home
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.grader import grade
+from benchmarks.grader import GradeResult, grade
 from benchmarks.polyglot import load_polyglot
 from benchmarks.task import Task
 from dgm.config import SandboxConfig
@@ -34,10 +34,22 @@ def _task(language: str) -> Task:
     return task
 
 
+@pytest.fixture(scope="module")
+def solution_grades() -> dict[str, GradeResult]:
+    """Each example solution's grade, made once: two tests read it (the C++ build alone takes half a minute)."""
+    return {}
+
+
+def _solution_grade(grades: dict[str, GradeResult], sandbox: DockerSandbox, language: str) -> GradeResult:
+    if language not in grades:
+        task = _task(language)
+        grades[language] = grade(sandbox, task, task.solution_patch or "")
+    return grades[language]
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_example_solution_passes(sandbox: DockerSandbox, polyglot_image: str, language: str) -> None:
-    task = _task(language)
-    result = grade(sandbox, task, task.solution_patch or "")
+def test_the_example_solution_passes(sandbox: DockerSandbox, polyglot_image: str, solution_grades, language: str) -> None:
+    result = _solution_grade(solution_grades, sandbox, language)
     assert result.error is None, result.output[-3000:]
     assert result.resolved and result.tampered is None, result.output[-3000:]
     assert result.exit_code != 0  # the grader's must-fail canary fails in every honest run
@@ -52,13 +64,12 @@ def test_the_untouched_stub_fails(sandbox: DockerSandbox, polyglot_image: str, l
     assert "FAILED" in result.tests.values(), (result.tests, result.output[-3000:])
 
 
-def test_skipped_tests_are_unskipped_so_every_test_counts(sandbox: DockerSandbox, polyglot_image: str) -> None:
+def test_skipped_tests_are_unskipped_so_every_test_counts(sandbox: DockerSandbox, polyglot_image: str, solution_grades) -> None:
     # The tracks ship all but the first test disabled (xtest, #[ignore], @Disabled, a preprocessor
     # guard); each must run, or a solution passing only the first test would count as resolved.
     expected = {"cpp": 3, "java": 3, "javascript": 3, "rust": 3}
     for language, count in expected.items():
-        task = _task(language)
-        result = grade(sandbox, task, task.solution_patch or "")
+        result = _solution_grade(solution_grades, sandbox, language)
         assert len([o for o in result.tests.values() if o == "PASSED"]) == count, (language, result.tests)
 
 

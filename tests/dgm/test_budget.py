@@ -66,7 +66,7 @@ def test_a_run_stops_at_the_cap_without_passing_it_and_says_so(docker_client, tm
     run_dir = tmp_path / "run"
     tasks = "slugify-unicode,semver-prerelease-order,phonenorm-international-prefix,roman-subtractive-parsing"
     proc = subprocess.run([sys.executable, "-m", "dgm", "run", "--demo", "--run-dir", str(run_dir), "--tasks", tasks,
-                           "--stage-sizes", "4", "--generations", "5", "--max-cost", "0.10"],
+                           "--no-check", "--stage-sizes", "4", "--generations", "5", "--max-cost", "0.10"],
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "stopped: cost cap $0.10 reached" in proc.stdout
@@ -110,7 +110,7 @@ def _demo(run_dir, *args, timeout=600):
 @pytest.mark.docker
 def test_the_children_budget_stops_the_run_after_exactly_that_many_attempts(docker_client, tmp_path):
     run_dir = tmp_path / "run"
-    proc = _demo(run_dir, "--generations", "5", "--parents", "2", "--max-children", "3")
+    proc = _demo(run_dir, "--no-check", "--generations", "5", "--parents", "2", "--max-children", "3")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "stopped: children budget 3 reached" in proc.stdout
     archive = Archive.in_dir(run_dir)
@@ -129,14 +129,16 @@ def test_the_children_budget_stops_the_run_after_exactly_that_many_attempts(dock
 @pytest.mark.docker
 def test_the_token_budget_stops_the_run_without_passing_it(docker_client, tmp_path):
     run_dir = tmp_path / "run"
-    proc = _demo(run_dir, "--generations", "3", "--max-tokens", "150000")
+    # About five diagnoses' worth (~16,000 tokens each): reached in the second of the three generations.
+    proc = _demo(run_dir, "--no-check", "--generations", "3", "--max-tokens", "80000")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "stopped: token budget 150,000 reached" in proc.stdout
+    assert "stopped: token budget 80,000 reached" in proc.stdout
     archive = Archive.in_dir(run_dir)
     try:
         run = archive.latest_run()
         used = archive.tokens(run_id=run.id)
-        assert run.status == "stopped" and 0 < used <= 150_000
+        assert run.status == "stopped" and 0 < used <= 80_000
+        assert max(a.generation for a in archive.agents(run.id)) < 3  # it stopped early
     finally:
         archive.close()
 

@@ -43,7 +43,7 @@ def _run_through_an_outage(tmp_path, down_at, up_after, while_down=lambda proc, 
     after the event ``up_after``. Returns the run directory and the run's output."""
     server = ScriptedModelServer(demo_script(load_benchmark(EvaluationConfig(tasks=TASKS)).tasks)).start()
     run_dir = tmp_path / "run"
-    config = write_config(tmp_path / "dgm.toml", server.base_url, TASKS, **tables,
+    config = write_config(tmp_path / "dgm.toml", server.base_url, TASKS, **tables, evaluation={"check_suite": False},
                           model={"max_retries": 1, "retry_base_s": 0.1, "retry_max_s": 0.5, "pause_probe_s": 0.5})
     proc = subprocess.Popen([sys.executable, "-m", "dgm", "run", "--config", str(config), "--run-dir", str(run_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -28,7 +28,8 @@ def test_a_run_survives_thirty_percent_faulty_model_calls_with_honest_spend(tmp_
     with ScriptedModelServer(script) as server:
         config = write_config(tmp_path / "dgm.toml", server.base_url, TASKS,
                               model={"request_timeout_s": 1.5, "retry_base_s": 0.2, "retry_max_s": 2.0, "pause_probe_s": 0.5},
-                              loop={"generations": GENERATIONS, "parents_per_generation": PARENTS, "workers": 2})
+                              loop={"generations": GENERATIONS, "parents_per_generation": PARENTS, "workers": 2},
+                              evaluation={"check_suite": False})
         proc = subprocess.run([sys.executable, "-m", "dgm", "run", "--config", str(config), "--run-dir", str(run_dir)],
                               capture_output=True, text=True, timeout=900)
         stats = server.stats()

@@ -49,7 +49,7 @@ def test_a_stalled_attempt_is_killed_recorded_and_the_run_finishes(tmp_path, doc
     script["rule"].insert(1, {"name": "silent-self-edit", "match": {"contains": "DEMO-CHANGE", "turn": 0},
                               "reply": {"tool_calls": [{"name": "bash", "arguments": {"command": "sleep 55"}}]}})
     run_dir = tmp_path / "run"
-    _run(script, "silent-self-edit", tmp_path, loop={"attempt_stall_s": 8})
+    _run(script, "silent-self-edit", tmp_path, loop={"attempt_stall_s": 8}, evaluation={"check_suite": False})
     archive = Archive.in_dir(run_dir)
     try:
         run = archive.latest_run()
