@@ -89,6 +89,12 @@ def agent_command(max_steps: int) -> list[str]:
     return ["bash", "-c", PRELUDE + f"exec {run} --max-steps {shlex.quote(str(max_steps))}"]
 
 
+def agent_settings(config: RunConfig) -> dict[str, str]:
+    """What the agent's model settings are, as environment variables: an agent that predates one
+    ignores it, where an unknown command-line option would stop it (docs/AGENT_CONTRACT.md)."""
+    return {"DGM_TOOL_MODE": config.model.tool_mode, "DGM_MODEL_MAX_TOKENS": str(config.model.agent_max_tokens)}
+
+
 def run_agent(
     sandbox: DockerSandbox,
     config: RunConfig,
@@ -112,7 +118,7 @@ def run_agent(
             inputs={"/agent": agent_dir, "/repo": repo_dir, "/task": task_dir, "/out": empty},
             outputs={"/repo": repo_after, "/out": out_dir},
             mounts=[channel.mount()],
-            env=channel.env(),
+            env={**channel.env(), **agent_settings(config)},
             timeout_s=config.sandbox.agent_timeout_s,
             labels={"dgm.role": "agent", **(labels or {})},
             image=image,

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -24,6 +25,7 @@ from dgm.errors import DgmError, NotFoundError
 from dgm.terminal import console, errors
 
 if TYPE_CHECKING:
+    from dgm.config import RunConfig
     from dgm.runtime import StopRequest
 
 FLAG_MARK = "⚑"  # a flagged agent: suspected of reward hacking
@@ -34,10 +36,24 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 RunDir = typer.Option(Path("dgm-run"), "--run-dir", help="The run's directory (archive.sqlite, agents.git, events.jsonl).")
 
 
+class ToolMode(StrEnum):
+    auto = "auto"
+    native = "native"
+    text = "text"
+
+
+ToolModeOption = typer.Option(
+    None, "--tool-mode", help="How the agent calls tools: native tool calls, text calls in its replies, or auto (native, falling back to text; "
+         "docs/MODELS.md says which a server needs).")
+
+
 @app.command()
 def setup(
     image: Optional[str] = typer.Option(None, help="Sandbox image tag to build."),
     polyglot: bool = typer.Option(False, "--polyglot", help="Also build the Polyglot image (six toolchains, ~2 min, 1.9 GB)."),
+    local_model: bool = typer.Option(
+        False, "--local-model", help="Also install llama.cpp's server and SmolLM2-135M, a small open model to try dgm on "
+                                     "without any API (built from source, ~5 min; docs/MODELS.md)."),
     ray: Optional[str] = typer.Option(
         None, "--ray", help="Then join the Ray cluster at this address (HOST:PORT), or start it here with 'head', "
                             "offering this machine's images (docs/CLUSTER.md)."),
@@ -48,18 +64,48 @@ def setup(
 
     log = lambda msg: console.print(f"[dim]setup:[/] {msg}")  # noqa: E731
     do_setup(image, log=log, extra=["polyglot"] if polyglot else [])
+    if local_model:
+        from dgm.local_model import install
+
+        install(log=log)
     if ray is not None:
         start_ray_node(None if ray == "head" else ray, log=log)
+
+
+def _doctor_model(cfg: RunConfig) -> None:
+    from dgm.tool_probe import probe_tool_calls
+
+    console.print(f"asking {cfg.model.agent_model} at {cfg.model.base_url} for a tool call, natively and in text ...",
+                  markup=False, highlight=False)
+    report = probe_tool_calls(cfg.model, cfg.api_key())
+    table = Table("tool calls", "works", "seconds", "tokens", "what came back")
+    for p in report.probes:
+        table.add_row(p.mode, "[green]yes[/]" if p.ok else "[red]no[/]", f"{p.seconds:.1f}", str(p.completion_tokens),
+                      Text(p.detail))
+    console.print(table)
+    if report.recommended is None:
+        errors.print("this model made no usable tool call either way: the agent cannot act with it (docs/MODELS.md)",
+                     markup=False)
+        raise typer.Exit(1)
+    console.print(f"use --tool-mode {report.recommended} (or tool_mode = \"{report.recommended}\" under [model])",
+                  markup=False, highlight=False)
 
 
 @app.command()
 def doctor(
     config: Optional[Path] = typer.Option(None, "--config", help="A run config file (for the image and key names)."),
+    model: bool = typer.Option(False, "--model", help="Also ask the model two tool-call probes and say which --tool-mode to use."),
+    base_url: Optional[str] = typer.Option(None, help="With --model: the endpoint (default: the config's)."),
+    agent_model: Optional[str] = typer.Option(None, "--agent-model", help="With --model: the model name (default: the config's)."),
+    api_key_env: Optional[str] = typer.Option(None, help="With --model: the variable holding the key (default: the config's)."),
 ) -> None:
     """Report what is missing, each with the command that fixes it."""
     from dgm.bootstrap import doctor as do_doctor
 
-    cfg = load_config(config)
+    cfg = load_config(config, {"model.base_url": base_url, "model.agent_model": agent_model, "model.api_key_env": api_key_env})
+    if model:
+        _doctor_model(cfg)
+        return
     checks = do_doctor(cfg.sandbox.image, cfg.model.api_key_env, dict(os.environ))
     table = Table("check", "status", "detail", "fix")
     for c in checks:
@@ -81,6 +127,10 @@ def run(
     diagnosis_model: Optional[str] = typer.Option(None, help="Model that diagnoses failures."),
     base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1."),
     api_key_env: Optional[str] = typer.Option(None, help="Environment variable that holds the API key."),
+    tool_mode: Optional[ToolMode] = ToolModeOption,
+    context_tokens: Optional[int] = typer.Option(
+        None, "--context-tokens", help="The models' context window in tokens (default: asked of the server); the diagnosis is cut to fit."),
+    agent_max_tokens: Optional[int] = typer.Option(None, "--agent-max-tokens", help="Each agent call's output cap (default 4096)."),
     generations: Optional[int] = typer.Option(None, help="Number of generations."),
     parents: Optional[int] = typer.Option(None, "--parents", help="Parents (attempts) per generation."),
     workers: Optional[int] = typer.Option(None, help="Attempts run in parallel."),
@@ -128,6 +178,7 @@ def run(
     overrides: dict[str, Any] = {
         "run_dir": str(run_dir), "db_url": db_url, "demo": demo or None, "model.agent_model": model,
         "model.diagnosis_model": diagnosis_model, "model.base_url": base_url, "model.api_key_env": api_key_env,
+        "model.tool_mode": tool_mode.value if tool_mode else None, "model.context_tokens": context_tokens, "model.agent_max_tokens": agent_max_tokens,
         "loop.generations": generations,
         "loop.parents_per_generation": parents, "loop.workers": workers, "loop.selection": selection,
         "loop.update": update, "loop.seed": seed, "loop.executor": executor, "loop.ray_address": ray_address,
@@ -345,6 +396,24 @@ def checkout(
     console.print(f"agent {agent} (commit {commit[:12]}) written to {dest}")
 
 
+@app.command()
+def export(
+    agent: int = typer.Argument(..., help="Agent id."),
+    dest: Path = typer.Argument(..., help="A new or empty directory for the export."),
+    run_dir: Path = RunDir,
+    db_url: Optional[str] = DbUrl,
+) -> None:
+    """Write one agent as a folder that runs without dgm: its code, manifest.json, README.md and run.sh."""
+    from dgm.export import export_agent
+
+    done = export_agent(run_dir, agent, dest, db_url)
+    console.print(f"agent {agent} (commit {done.commit[:12]}) exported to {dest}; {dest / 'README.md'} says how to run it",
+                  highlight=False, markup=False, soft_wrap=True)
+    if done.flag:
+        errors.print(f"note: agent {agent} is flagged as a suspected reward hacker: {done.flag}",
+                     highlight=False, markup=False, soft_wrap=True)
+
+
 def _agent_commit(run_dir: Path, agent_id: int, db_url: str | None) -> str:
     """The commit of an agent of the run in ``run_dir``, read without writing anything."""
     from archive_db.reader import open_run
@@ -369,18 +438,30 @@ def replay(
     problem: Path = typer.Option(..., "--problem", help="A file with the problem statement."),
     run_dir: Path = RunDir,
     out: Path = typer.Option(Path("dgm-replay"), "--out", help="Where patch.diff and transcript.json go."),
-    model: Optional[str] = typer.Option(None, help="Override the run's agent model."),
-    base_url: Optional[str] = typer.Option(None, help="Override the run's endpoint."),
+    model: Optional[str] = typer.Option(None, help="The agent model to use (default: the run's)."),
+    base_url: Optional[str] = typer.Option(None, help="The OpenAI-compatible endpoint to use (default: the run's; a demo "
+                                                      "run's agents are replayed against it instead of the scripted model)."),
+    api_key_env: Optional[str] = typer.Option(None, "--api-key-env", help="The variable holding the endpoint's key."),
+    tool_mode: Optional[ToolMode] = ToolModeOption,
+    agent_max_tokens: Optional[int] = typer.Option(None, "--agent-max-tokens", min=1, help="Each agent call's output cap."),
     db_url: Optional[str] = DbUrl,
 ) -> None:
-    """Run one agent of a run on any git repository, in the sandbox; writes its patch and transcript."""
+    """Run one agent of a run on any git repository, in the sandbox; writes its patch and transcript.
+    Exits 1 when the agent changed nothing."""
+    from dgm.replay import ReplayModel
     from dgm.replay import replay as do_replay
 
-    overrides = {k: v for k, v in {"agent_model": model, "base_url": base_url}.items() if v}
-    result = do_replay(run_dir, agent, repo.resolve(), problem, out, overrides, db_url)
-    console.print(f"agent {agent}: {result.status}; patch in {result.patch_path}, transcript in {result.transcript_path}")
+    chosen = ReplayModel(base_url=base_url, agent_model=model, api_key_env=api_key_env,
+                         tool_mode=tool_mode.value if tool_mode else None, agent_max_tokens=agent_max_tokens)
+    result = do_replay(run_dir, agent, repo.resolve(), problem, out, chosen, db_url)
+    console.print(f"agent {agent} ({result.model} at {result.base_url}): {result.status}; "
+                  f"{result.calls} model call(s), {result.tokens:,} tokens, ${result.cost_usd:.4f}", markup=False)
+    console.print(f"patch in {result.patch_path}, transcript in {result.transcript_path}", markup=False)
     if result.error:
-        errors.print(f"note: {result.error}")
+        errors.print(f"note: {result.error}", markup=False)
+    if not result.changed:
+        errors.print(f"warning: the agent changed nothing (it ended {result.status}); see the transcript", markup=False)
+        raise typer.Exit(1)
 
 
 @app.command()

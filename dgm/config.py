@@ -64,6 +64,16 @@ class ModelConfig(Strict):
     pause_probe_s: float = Field(default=30.0, gt=0)
     max_pause_s: float = Field(default=6 * 3600.0, gt=0)
     prices: dict[str, Price] = Field(default_factory=dict)
+    # The context window of the models, in tokens: the diagnosis prompt is cut to fit it. None: asked
+    # of the server when the run starts (llama.cpp, vLLM and LM Studio say), else CONTEXT_TOKENS_ASSUMED
+    # (dgm/context_window.py).
+    context_tokens: int | None = Field(default=None, ge=1024)
+    # Each agent call's output cap (sent as max_tokens): a small model on a CPU that runs on for
+    # thousands of tokens costs minutes per reply.
+    agent_max_tokens: int = Field(default=4096, gt=0)
+    # How the agent asks for tools: native tool calls, text calls in its replies, or native falling
+    # back to text when the server refuses tools or the model writes calls as text.
+    tool_mode: Literal["auto", "native", "text"] = "auto"
 
     def price(self, model: str) -> Price:
         table = {**DEFAULT_PRICES, **self.prices}

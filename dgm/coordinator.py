@@ -180,7 +180,8 @@ class Coordinator:
             evaluations = parent_evaluations if parent_evaluations is not None else self.rt.archive.evaluations(parent.id)
             if child.target is None:  # killed between filing the attempt and recording its target
                 self._choose_target(child, evaluations)
-            diagnosis = brief(child.target, evaluations, self.rt.tasks_by_id)
+            window = self.rt.context
+            diagnosis = brief(child.target, evaluations, self.rt.tasks_by_id, window.tokens, send_cap=window.from_server)
         diagnose = gateways.enter_context(self.rt.gateway(child.id, child.target, "diagnose", self.rt.config.model.diagnosis_model))
         edit = gateways.enter_context(self.rt.gateway(child.id, None, "self_modify"))
         if child.diagnosis_json or child.commit:
@@ -317,8 +318,9 @@ class Coordinator:
         if outcome == "validated":
             child.validated = True
             self.rt.emit(Validated(agent=child.id))
-        elif outcome == "rejected":
-            self._finish(child.id, "rejected", reason)
+        elif outcome == "rejected":  # an unusable diagnosis: the model's answers are kept where a diagnosis goes
+            kept = {"diagnosis_json": body["diagnosis_text"]} if body.get("diagnosis_text") else {}
+            self._finish(child.id, "rejected", reason, **kept)
         elif outcome == "budget":
             self._finish(child.id, "failed", self.rt.budget.summary())
             self._stop_for_budget()
@@ -414,14 +416,15 @@ class Coordinator:
         if decision is not None:
             self.rt.archive.add_decision(self.rt.run_id, decision.agent_id, decision.kind, decision.rule, decision.to_json())
 
-    def _finish(self, agent_id: int, status: str, reason: str | None) -> None:
-        """A child's final status (valid, rejected, failed) and cost; its other jobs are ended."""
+    def _finish(self, agent_id: int, status: str, reason: str | None, **fields: str) -> None:
+        """A child's final status (valid, rejected, failed) and cost, with any other `fields` of its row in
+        the same transaction; its other jobs are ended."""
         agent = self.state.agents[agent_id]
         for job in self.state.busy(agent_id):
             if not self.running[job.job_id].ended:  # the job that brought the verdict ends by itself
                 self._kill(job.job_id, "settled")
         cost = self.rt.archive.cost(agent_id=agent_id)
-        if self.rt.archive.finish_agent(agent_id, status=status, reason=reason, cost_usd=cost, finished_at=utcnow()):
+        if self.rt.archive.finish_agent(agent_id, status=status, reason=reason, cost_usd=cost, finished_at=utcnow(), **fields):
             self.rt.emit(AttemptFinished(agent=agent_id, parent=agent.parent_id, status=status, reason=reason, cost=cost,
                                          score=agent.score, flagged=agent.flag is not None))
         agent.status, agent.settled = status, True

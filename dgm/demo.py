@@ -29,6 +29,7 @@ MARKERS = {"verify": VERIFY, "review": REVIEW}
 # Which system-prompt line an agent needs to solve a task of each difficulty in the demo.
 NEEDS = {"easy": None, "medium": VERIFY, "hard": REVIEW}
 DIAGNOSIS_SYSTEM_SNIPPET = "expert in building autonomous coding agents"
+NUDGE_SNIPPET = "Your reply had no tool call."  # from the seed agent's prompts.NUDGE
 
 
 def _diagnosis(kind: str, proposal: str, detail: str) -> dict[str, Any]:
@@ -104,6 +105,10 @@ def demo_script(tasks: list[Task]) -> dict[str, Any]:
             rules.append({"name": f"solve-{task.id}-review", "match": {**match, "system_contains": REVIEW}, "reply": solve})
         rules.append({"name": f"give-up-{task.id}", "match": {"contains": _problem_key(task), "turn": 0},
                       "reply": {"content": "I looked around but could not find the cause of this issue."}})
+    # An agent nudges a reply without a tool call that changed nothing (the seed: "Your reply had no tool
+    # call..."); the demo's agents that gave up or found nothing to change confirm it and stop.
+    rules.append({"name": "nudged", "match": {"last_contains": NUDGE_SNIPPET, "turn": [1, 1000]},
+                  "reply": {"content": "I could not make a change here.\nDONE"}})
     rules.append({"name": "finish", "match": {"turn": [1, 1000]},
                   "reply": {"content": "The change is made and checked; I am done."}})
     return {"default": {"content": "Nothing to do."}, "rule": rules}

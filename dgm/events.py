@@ -127,6 +127,7 @@ class ModelRetry(Event):
     attempt: int
     error: str
     wait_s: float
+    hint: str | None = None  # what to change, when we know (a timeout: which setting to raise)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,18 @@ class EndpointUp(Event):
     name = "endpoint_up"
     base_url: str
     down_s: float
+
+
+@dataclass(frozen=True)
+class ContextWindowEvent(Event):
+    """The diagnosis model's context window the run sizes diagnosis prompts to, and where it came from
+    (model.context_tokens, the server's route that said it, or assumed)."""
+
+    name = "context_window"
+    model: str
+    tokens: int
+    source: str
+    message: str
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from benchmarks.cache import GradeCache, grade_cached
 from benchmarks.grader import GradeResult
 from dgm.agent_run import SOCKET_NAME, ModelChannel, run_agent
 from dgm.config import RunConfig
-from dgm.diagnose import Diagnosis, DiagnosisError, answer_text, messages, parse_diagnosis, self_modify_problem
+from dgm.diagnose import Diagnosis, DiagnosisError, ask, messages, self_modify_problem
 from dgm.jobs import Channel, EvaluateJob, ExpandJob, JobContext
 from dgm.validate import validate_agent
 from kernel.git import extract_commit
@@ -88,11 +88,12 @@ def _grade(sandbox: DockerSandbox, config: RunConfig, task, patch: str) -> Grade
 
 class Outcome(Exception):
     """How an expansion ends before its gate: rejected (a verdict on the child), or cut off by the
-    run (interrupted, the budget), which is no verdict at all."""
+    run (interrupted, the budget), which is no verdict at all. ``diagnosis_text``: the diagnosis
+    model's unusable answers, which the rejected attempt keeps."""
 
-    def __init__(self, outcome: str, reason: str) -> None:
+    def __init__(self, outcome: str, reason: str, diagnosis_text: str | None = None) -> None:
         super().__init__(reason)
-        self.outcome, self.reason = outcome, reason
+        self.outcome, self.reason, self.diagnosis_text = outcome, reason, diagnosis_text
 
 
 def expand(job: ExpandJob, context: JobContext, sandbox: DockerSandbox, config: RunConfig, report: Report) -> dict[str, Any]:
@@ -102,7 +103,8 @@ def expand(job: ExpandJob, context: JobContext, sandbox: DockerSandbox, config: 
             child = (export(context.agents_git, job.child_commit, work / "child") if job.child_commit
                      else _self_modify(job, context, sandbox, config, parent, work, report))
         except Outcome as end:
-            return {"type": "result", "outcome": end.outcome, "reason": end.reason}
+            kept = {"diagnosis_text": end.diagnosis_text} if end.diagnosis_text else {}
+            return {"type": "result", "outcome": end.outcome, "reason": end.reason, **kept}
         report({"type": "progress", "step": "validating"})
         problem = validate_agent(sandbox, child, config.sandbox.grade_timeout_s)
     if problem:
@@ -141,17 +143,32 @@ def _self_modify(job: ExpandJob, context: JobContext, sandbox: DockerSandbox, co
 
 
 def _diagnose(job: ExpandJob, parent: Path) -> Diagnosis:
+    """The diagnosis, asked through the diagnosis socket (once more when the answer is unusable)."""
     assert job.brief is not None, "an expansion without a diagnosis needs its brief"
-    status, body = _post(Path(job.diagnose_channel.socket_dir) / SOCKET_NAME, {"messages": messages(job.brief, parent)})
-    if status == 200:
-        try:
-            return parse_diagnosis(answer_text(body))
-        except DiagnosisError as exc:
-            raise Outcome("rejected", f"diagnosis unusable: {exc}") from None
+    socket_path = Path(job.diagnose_channel.socket_dir) / SOCKET_NAME
+    cap = {"max_tokens": job.brief["max_tokens"]} if job.brief.get("max_tokens") else {}
+    context_tokens = job.brief.get("context_tokens")
+
+    def send(request: list[dict[str, str]]) -> dict[str, Any]:
+        status, body = _post(socket_path, {"messages": request, **cap})
+        if status != 200:
+            _call_failed(status, body, context_tokens)
+        return body
+
+    try:
+        return ask(send, messages(job.brief, parent))
+    except DiagnosisError as exc:
+        raise Outcome("rejected", f"diagnosis unusable: {exc}", exc.kept()) from None
+
+
+def _call_failed(status: int, body: dict[str, Any], context_tokens: int | None) -> None:
+    """The Outcome of a diagnosis call the gateway answered with an error."""
     error = body.get("error") if isinstance(body.get("error"), dict) else {}
     code = error.get("code") or error.get("type")
     if code == "context_length_exceeded":
-        raise Outcome("rejected", "the diagnosis prompt does not fit the model's context")
+        sized = (f" (it was sized for {context_tokens:,} tokens: set model.context_tokens to the server's window)"
+                 if context_tokens else "")
+        raise Outcome("rejected", f"the diagnosis prompt does not fit the model's context{sized}")
     if code == "budget_exhausted":
         raise Outcome("budget", "the run's budget is spent")
     if code in ("endpoint_down", "cancelled"):

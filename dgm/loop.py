@@ -28,9 +28,10 @@ from dgm import __version__
 from dgm.agents_repo import AgentRepo
 from dgm.budget import Budget
 from dgm.config import RunConfig
+from dgm.context_window import context_window
 from dgm.coordinator import Coordinator
 from dgm.errors import DgmError, NotFoundError
-from dgm.events import BenchmarkSetup, BudgetExhaustedEvent, RunFinished, RunResumed, RunStoppedEvent
+from dgm.events import BenchmarkSetup, BudgetExhaustedEvent, ContextWindowEvent, RunFinished, RunResumed, RunStoppedEvent
 from dgm.executor import Executor, LocalExecutor
 from dgm.jobs import JobContext
 from dgm.manifest import build_manifest, write_manifest
@@ -170,6 +171,7 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
 
         require_official_grader()
     ModelClient(config.model, config.api_key(), None).check_reachable()
+    window = context_window(config.model, config.api_key())  # once per session: the server may have changed
     client = docker_client()
     lock = RunLock(config.run_dir).acquire()  # one process per run directory
     stack.callback(lock.release)
@@ -190,7 +192,7 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
         sandbox=sandbox, models=models, tasks=benchmark.tasks, first_stage=benchmark.first_stage,
         budget=budget,
         canaries=load_canaries() if config.evaluation.cheat_canaries else [],
-        on_event=on_event, stop=stop or StopRequest(), active_before=previous_active_s(config.run_dir),
+        on_event=on_event, stop=stop or StopRequest(), active_before=previous_active_s(config.run_dir), context=window,
     )
     models.on_event = lambda kind, data: rt.emit_named(kind, **data)
     models.on_call = lambda ctx: rt.touch(ctx.agent_id)
@@ -199,6 +201,8 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
         rt.emit(RunResumed(run=run_id, repaired=repaired, containers_removed=removed, open_attempts=open_attempts,
                            attempts_done=archive.count_attempts(run_id) - len(open_attempts),
                            flagged=len(archive.flagged(run_id))))
+    rt.emit(ContextWindowEvent(model=config.model.diagnosis_model, tokens=window.tokens, source=window.source,
+                               message=window.describe()))
     # Older versions of our own images (label dgm.managed only) go; nothing else on the host is touched.
     prune_outdated_images(client, keep={config.sandbox.image, *(t.image for t in benchmark.tasks if t.image)},
                           log=lambda msg: rt.emit(BenchmarkSetup(message=msg)))
@@ -206,7 +210,7 @@ def build_runtime(config: RunConfig, stack: ExitStack, on_event: EventSink, resu
     if config.evaluation.check_suite:
         rt.tasks, _ = vet(sandbox, benchmark, config.loop.workers, GradeCache(), rt.emit_named)
     images = {tag: sandbox.image_id(tag) for tag in sorted({config.sandbox.image, *(t.image for t in rt.tasks if t.image)})}
-    write_manifest(config.run_dir, build_manifest(config, benchmark, rt.tasks, images, rt.canaries))
+    write_manifest(config.run_dir, build_manifest(config, benchmark, rt.tasks, images, rt.canaries, window))
     return rt
 
 

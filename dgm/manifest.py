@@ -22,6 +22,7 @@ from benchmarks.registry import Benchmark
 from benchmarks.task import Task
 from dgm import __version__
 from dgm.config import RunConfig
+from dgm.context_window import ContextWindow
 from kernel.git import FOREIGN_REPO_ENV, GitError, git
 
 MANIFEST = "manifest.json"
@@ -40,7 +41,7 @@ def source_commit() -> dict[str, Any]:
 
 
 def build_manifest(config: RunConfig, benchmark: Benchmark, tasks: list[Task], image_ids: dict[str, str],
-                   canaries: list[Task] = ()) -> dict[str, Any]:
+                   canaries: list[Task] = (), context: ContextWindow | None = None) -> dict[str, Any]:
     used = {t.id for t in tasks}
     models = sorted({config.model.agent_model, config.model.diagnosis_model})
     return {
@@ -55,6 +56,8 @@ def build_manifest(config: RunConfig, benchmark: Benchmark, tasks: list[Task], i
             "agent": config.model.agent_model,
             "diagnosis": config.model.diagnosis_model,
             "prices_usd_per_million_tokens": {m: config.model.price(m).model_dump() for m in models},
+            # The diagnosis model's context window the prompts are sized to, and who said it.
+            **({"diagnosis_context": {"tokens": context.tokens, "source": context.source}} if context else {}),
         },
         "benchmark": {
             "name": benchmark.name,

@@ -22,6 +22,8 @@ from dgm.retry import Backoff, Fault, Outage, Turn, classify, describe, redact, 
 
 # An API key shorter than this is not redacted from texts (it would match ordinary words).
 MIN_SECRET_CHARS = 8
+# After a timed-out request, the next try waits as long as the request ran (at most this long).
+TIMEOUT_WAIT_MAX_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class ModelClient:
     the endpoint down, and then every call waits, paused, until a probe gets an answer. Thread-safe:
     the run's worker threads and every gateway share one client.
 
-    `on_event(kind, data)` reports `model_retry` {model, attempt, error, wait_s}, `endpoint_down`
+    `on_event(kind, data)` reports `model_retry` {model, attempt, error, wait_s, hint}, `endpoint_down`
     {base_url, error, since} and `endpoint_up` {base_url, down_s}; `on_call(ctx)` is told of every try.
     `sleep` and `rng` are the backoff's wait and jitter, replaceable in tests.
     """
@@ -183,9 +185,16 @@ class ModelClient:
                 continue  # wait_turn raises ClientCancelled, or waits for the next probe
             if fault is Fault.TRANSIENT and retry < self.backoff.retries:
                 wait = self.backoff.wait_s(retry, self._rng, retry_after_s(failure))
+                hint = None
+                if isinstance(failure, openai.APITimeoutError):
+                    # A local server is likely still working on the request we gave up on: sending
+                    # it again at once only queues a second copy behind the first.
+                    wait = max(wait, min(self.config.request_timeout_s, TIMEOUT_WAIT_MAX_S))
+                    hint = (f"no answer within model.request_timeout_s = {self.config.request_timeout_s:g} s; "
+                            "a slow (CPU) server needs a larger one")
                 retry += 1
                 self.on_event("model_retry", {"model": model, "attempt": retry, "error": self.describe(failure),
-                                              "wait_s": round(wait, 3)})
+                                              "wait_s": round(wait, 3), "hint": hint})
                 self._sleep(wait)
                 continue
             rate_limited = isinstance(failure, openai.APIStatusError) and failure.status_code == 429

@@ -96,6 +96,8 @@ class ProgressDisplay:
                 self.cost, self.cap, self.state = data["spent_usd"], data["cap_usd"], data["state"]
             elif kind == "model_retry":
                 self.retries += 1
+                if data.get("hint"):
+                    self.console.print(f"model call retried in {data['wait_s']:.0f} s: {data['hint']}", highlight=False, markup=False)
             elif kind == "endpoint_down":
                 self.state = "paused"
                 self.console.print(f"model endpoint down ({data.get('error')}): paused, probing until it is back",
@@ -114,7 +116,7 @@ class ProgressDisplay:
                 self.console.print(f"resuming run {data['run']}: {len(data['open_attempts'])} open attempt(s) continue"
                                    + (f"; repaired: {', '.join(data['repaired'])}" if data["repaired"] else ""),
                                    highlight=False, markup=False)
-            elif kind == "benchmark_setup":
+            elif kind in ("benchmark_setup", "context_window"):
                 self.console.print(data["message"], highlight=False, markup=False)
             self._live.update(self._render())
 

@@ -25,7 +25,7 @@ from dgm.errors import EndpointDown, ModelEndpointError
 # vLLM, llama.cpp, Ollama, LiteLLM...); the code `context_length_exceeded` is the reliable signal.
 OVERFLOW_PATTERN = re.compile(
     r"maximum context length|context.length|context_length_exceeded|prompt is too long|too many tokens"
-    r"|reduce the length", re.IGNORECASE)
+    r"|reduce the length|exceeds? the available context size|exceed_context_size", re.IGNORECASE)
 TRANSIENT_STATUSES = {408, 409, 429}
 REDACTED = "[redacted]"
 

@@ -17,6 +17,7 @@ from benchmarks.task import Task
 from dgm.agents_repo import AgentRepo
 from dgm.budget import Budget
 from dgm.config import RunConfig
+from dgm.context_window import ASSUMED, CONTEXT_TOKENS_ASSUMED, ContextWindow
 from dgm.events import AgentFlagged, Event, from_name
 from dgm.executor import KILL_GRACE_S
 from dgm.gateway import Gateway
@@ -65,6 +66,8 @@ class Runtime:
     on_event: EventSink = lambda kind, data: None
     stop: StopRequest = field(default_factory=StopRequest)
     kill_jobs: Callable[[float], None] = lambda grace_s: None  # the executor's kill_all: end every job now
+    # The diagnosis model's context window (dgm/context_window.py): the diagnosis prompt is sized to it.
+    context: ContextWindow = ContextWindow(CONTEXT_TOKENS_ASSUMED, ASSUMED)
     _events_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     # The watchdog's view of attempts in flight: agent id -> monotonic time of its last progress.
     _progress: dict[int, float] = field(default_factory=dict, init=False)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 BUILTIN_DEFAULT_TEXT = "(scripted model: no rule matched this request)"
-_SCRIPT_KEYS = {"default", "rule", "models", "faults"}
+_SCRIPT_KEYS = {"default", "rule", "models", "faults", "context_tokens"}
 _RULE_KEYS = {"name", "match", "times", "delay", "hang", "reply", "replies", "error", "usage"}
 _MATCH_KEYS = {"contains", "last_contains", "system_contains", "not_contains", "regex", "turn",
                "has_tools", "model"}
@@ -110,6 +110,7 @@ class Script:
     default: Reply
     models: tuple[str, ...]  # what GET /v1/models lists
     faults: Faults | None = None
+    context_tokens: int | None = None  # the context window GET /props reports, as llama.cpp's server does
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -162,7 +163,10 @@ def _parse_script(data: dict[str, Any]) -> Script:
     if not models:
         models = tuple(dict.fromkeys(r.match.model for r in rules if r.match.model)) or ("scripted",)
     faults = _parse_faults(data["faults"], "faults") if "faults" in data else None
-    return Script(rules, default, models, faults)
+    context_tokens = _optional(data, "context_tokens", int, "script")
+    if context_tokens is not None and context_tokens < 1:
+        raise ValueError("context_tokens: must be at least 1")
+    return Script(rules, default, models, faults, context_tokens)
 
 
 def _parse_faults(raw: Any, where: str) -> Faults:

@@ -193,10 +193,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # tests and the demo would drown in access logs
 
     def do_GET(self) -> None:
+        context_tokens = self.server.owner.script.context_tokens
         if self._route() == "/models":
             models = [{"id": m, "object": "model", "created": 0, "owned_by": "scripted"}
                       for m in self.server.owner.script.models]
             self._send_json(200, {"object": "list", "data": models})
+        elif self._route() == "/props" and context_tokens is not None:  # llama.cpp's server's shape
+            self._send_json(200, {"default_generation_settings": {"n_ctx": context_tokens, "params": {}},
+                                  "total_slots": 1, "model_path": "scripted.gguf"})
         else:
             self._send_error(404, f"no route GET {self.path}", "not_found_error")
 

@@ -3,10 +3,13 @@
     python3 coding_agent.py --problem-file PATH --repo DIR --outdir DIR [--max-steps N]
                             [--tool-mode auto|native|text] [--bash-timeout SECONDS]
 
-Each step asks the model for its next move and runs every tool call in the reply; a reply without a
-tool call ends the run. The message list is the transcript: it is written to OUTDIR/transcript.json
-after every step, and OUTDIR/result.json says how the run ended. docs/AGENT_CONTRACT.md in the dgm
-project is the contract this command line keeps.
+Each step asks the model for its next move and runs every tool call in the reply. A reply without a
+tool call ends the run once the repository has changed; before that it gets a short nudge (at most
+twice in a row) unless it says DONE. A call made again right after itself, word for word, gets a note,
+and is refused from its fourth time in a row. The message list is the transcript: it is written to
+OUTDIR/transcript.json after every step, and OUTDIR/result.json says how the run ended, with counts
+of the shapes the model's calls came in, the nudges and the repeated calls. docs/AGENT_CONTRACT.md in
+the dgm project is the contract this command line keeps.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,15 +27,22 @@ from typing import Any
 
 import prompts
 import text_protocol
-from errors import AgentStop, FormatError, ModelError, StepLimit, Submitted
-from llm import ModelClient, ModelConfig
-from tools import Toolbox
+from errors import AgentStop, EchoedTools, FormatError, ModelError, NoChange, NoToolCalls, StepLimit, Submitted
+from llm import TOOL_MODES, ModelClient, ModelConfig
+from tools import Toolbox, truncate
+
+# What result.json counts: each call by the shape it came in, and each reply refused as a tool list or garbled.
+FORMATS = ("native", *text_protocol.SHAPES, "echoed_tools", "rejected")
+DONE = re.compile(r"(?:\A|\n)[\W_]*done[\W_]*\Z", re.IGNORECASE)  # a last line that says DONE and nothing else
+GIT_TIMEOUT_S = 30.0
 
 
 @dataclass
 class AgentConfig:
     max_steps: int = 30  # model calls, at most
     tool_mode: str = "auto"  # auto: native tool calls, falling back to the text protocol when needed
+    max_nudges: int = 2  # replies in a row without a tool call, before any change, that get a nudge
+    max_repeats: int = 3  # an exact call runs at most this often in a row; the next one is refused
 
 
 class Agent:
@@ -39,10 +51,18 @@ class Agent:
         self.mode = "text" if config.tool_mode == "text" else "native"
         self.history: list[dict[str, Any]] = []
         self.steps = 0
+        self.formats = dict.fromkeys(FORMATS, 0)
+        self.calls = self.nudges = self.repeated_calls = 0  # calls: the tool calls run (or refused)
+        self.nudged = 0  # nudges since the last tool call
+        self.last_call: tuple[str, str] | None = None  # (tool, arguments as JSON) of the previous call
+        self.last_output = ""
+        self.streak = 0  # how many times in a row last_call was made
+        self.start_head: str | None = None
 
     def run(self, problem: str) -> tuple[str, str | None]:
         """Work on the problem until the loop stops; returns (status, error) for result.json."""
         instance = prompts.render(prompts.INSTANCE, problem=problem, repo=str(self.toolbox.repo))
+        self.start_head = git_head(self.toolbox.repo)
         self.history = [{"role": "system", "content": self.system_prompt()}, {"role": "user", "content": instance}]
         while True:
             try:
@@ -66,9 +86,26 @@ class Agent:
             self.execute_native(message["tool_calls"])
             return
         calls = self.text_calls(message)
-        if not calls:
+        if calls:
+            self.execute_text(calls)
+        else:
+            self.no_tool_call(message["content"])
+
+    def no_tool_call(self, content: str) -> None:
+        """A reply without a tool call ends the run once the repository has changed: the work is done.
+        Before that it gets a nudge, at most max_nudges in a row, unless the model says DONE."""
+        if repo_changed(self.toolbox.repo, self.start_head):
             raise Submitted()
-        self.execute_text(calls)
+        done = DONE.search(content.strip())
+        if not done and self.nudged < self.config.max_nudges:
+            self.nudged += 1
+            self.nudges += 1
+            self.history.append({"role": "user", "content": prompts.NUDGE})
+            return
+        why = "the model said DONE" if done else f"{self.nudged + 1} replies in a row without a tool call"
+        if self.calls:
+            raise NoChange(f"{why}; the repository is unchanged")
+        raise NoToolCalls(f"{why}; no usable tool call in the whole run")
 
     def query(self) -> dict[str, Any]:
         tools = self.toolbox.schemas if self.mode == "native" else None
@@ -90,28 +127,53 @@ class Agent:
         if self.mode == "native" and self.config.tool_mode != "auto":
             return []
         try:
-            calls = text_protocol.parse(message["content"])
-        except FormatError:
+            found = text_protocol.read(message["content"], self.toolbox.schemas)
+        except FormatError as exc:
+            self.formats["echoed_tools" if isinstance(exc, EchoedTools) else "rejected"] += 1
             self.switch_to_text()
             raise
-        if calls:
+        if found:
             self.switch_to_text()
+            for shape, _ in found:
+                self.formats[shape] += 1
             # Kept in the transcript (not sent to the model) so every step's calls are on record.
-            message["parsed_tool_calls"] = [call._asdict() for call in calls]
-        return calls
+            message["parsed_tool_calls"] = [call._asdict() for _, call in found]
+        return [call for _, call in found]
 
     def execute_native(self, tool_calls: list[dict[str, Any]]) -> None:
         for index, call in enumerate(tool_calls):
             function = call.get("function") or {}
             name = str(function.get("name") or "")
             arguments = _native_arguments(function.get("arguments"))
-            output = self.toolbox.run(name, arguments) if isinstance(arguments, dict) else arguments
+            output = self.run_tool(name, arguments) if isinstance(arguments, dict) else arguments
+            self.formats["native"] += 1
             call["id"] = call.get("id") or f"call_{self.steps}_{index}"  # some servers omit it; replies need it
             self.history.append({"role": "tool", "tool_call_id": call["id"], "name": name, "content": output})
 
     def execute_text(self, calls: list[text_protocol.ToolCall]) -> None:
-        results = [(call.name, self.toolbox.run(call.name, call.arguments)) for call in calls]
+        results = [(call.name, self.run_tool(call.name, call.arguments)) for call in calls]
         self.history.append({"role": "user", "content": text_protocol.format_results(results)})
+
+    def run_tool(self, name: str, arguments: dict[str, Any]) -> str:
+        """The call's output. Made again right after itself, it gets a note; made more than
+        max_repeats times in a row, it is not run and the model is told so."""
+        call = (name, json.dumps(arguments, sort_keys=True, default=str))
+        self.streak = self.streak + 1 if call == self.last_call else 1
+        self.last_call = call
+        self.calls += 1
+        self.nudged = 0
+        if self.streak == 1:
+            self.last_output = self.toolbox.run(name, arguments)
+            return self.last_output
+        self.repeated_calls += 1
+        if self.streak > self.config.max_repeats:
+            return prompts.render(prompts.REPEAT_REFUSED, count=str(self.streak - 1),
+                                  output=truncate(self.last_output, 2000))
+        output = self.toolbox.run(name, arguments)
+        same = " and got the same output as last time" if output == self.last_output else ""
+        self.last_output = output
+        note = prompts.render(prompts.REPEAT_NOTE, count=str(self.streak), same=same, limit=str(self.config.max_repeats))
+        return f"{output}\n\n{note}"
 
     def switch_to_text(self) -> None:
         if self.mode != "text":
@@ -127,6 +189,36 @@ class Agent:
     def save(self) -> None:
         if self.transcript is not None:
             write_json(self.transcript, self.history)
+
+    def counts(self) -> dict[str, Any]:
+        """What result.json reports besides the status."""
+        return {"formats": dict(self.formats), "nudges": self.nudges, "repeated_calls": self.repeated_calls}
+
+
+def git_head(repo: Path) -> str | None:
+    try:
+        return _git(repo, "rev-parse", "--verify", "-q", "HEAD").strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def repo_changed(repo: Path, start_head: str | None) -> bool:
+    """Whether the repository differs from its committed start (dgm commits it before the agent runs):
+    changed or new files, or a commit since. True when git cannot tell (no repository, no git)."""
+    try:
+        if _git(repo, "status", "--porcelain").strip():
+            return True
+    except (OSError, subprocess.SubprocessError):
+        return True
+    return git_head(repo) != start_head
+
+
+def _git(repo: Path, *args: str) -> str:
+    # Only the repository itself (never one above it), and no index lock taken for a status.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CEILING_DIRECTORIES=str(repo.parent), GIT_OPTIONAL_LOCKS="0")
+    return subprocess.run(["git", *args], cwd=repo, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, check=True, timeout=GIT_TIMEOUT_S).stdout
 
 
 def _text(content: Any) -> str:
@@ -159,7 +251,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repo", required=True, type=Path, help="the repository to work on")
     parser.add_argument("--outdir", required=True, type=Path, help="where transcript.json and result.json go")
     parser.add_argument("--max-steps", type=int, default=30, help="model calls at most (default 30)")
-    parser.add_argument("--tool-mode", choices=["auto", "native", "text"], default="auto")
+    parser.add_argument("--tool-mode", choices=TOOL_MODES, default=None,
+                        help="how tools are offered (default: $DGM_TOOL_MODE, else auto)")
     parser.add_argument("--bash-timeout", type=float, default=60.0, help="seconds per bash command")
     return parser.parse_args(argv)
 
@@ -173,12 +266,15 @@ def main(argv: list[str] | None = None) -> int:
     args.outdir.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, _terminate)
     result: dict[str, Any] = {"status": "error", "steps": 0, "error": None,
-                              "tool_mode": "text" if args.tool_mode == "text" else "native"}
+                              "tool_mode": "text" if args.tool_mode == "text" else "native",
+                              "formats": dict.fromkeys(FORMATS, 0), "nudges": 0, "repeated_calls": 0}
     agent = None
     try:
         problem = args.problem_file.read_text()
-        model = ModelClient(ModelConfig.from_env(os.environ))
-        config = AgentConfig(max_steps=args.max_steps, tool_mode=args.tool_mode)
+        model_config = ModelConfig.from_env(os.environ)
+        config = AgentConfig(max_steps=args.max_steps, tool_mode=args.tool_mode or model_config.tool_mode)
+        result["tool_mode"] = "text" if config.tool_mode == "text" else "native"
+        model = ModelClient(model_config)
         agent = Agent(model, Toolbox(args.repo, args.bash_timeout), config, args.outdir / "transcript.json")
         result["status"], result["error"] = agent.run(problem)
     except AgentStop as stop:  # before the loop, e.g. no model endpoint configured
@@ -188,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         raise
     finally:
         if agent is not None:
-            result.update(steps=agent.steps, tool_mode=agent.mode)
+            result.update(steps=agent.steps, tool_mode=agent.mode, **agent.counts())
         write_json(args.outdir / "result.json", result)
     return 0
 

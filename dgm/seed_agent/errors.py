@@ -15,9 +15,21 @@ class AgentStop(Exception):
 
 
 class Submitted(AgentStop):
-    """The model replied without a tool call: it considers the work done."""
+    """The model replied without a tool call after changing the repository: it considers the work done."""
 
     status = "submitted"
+
+
+class NoChange(AgentStop):
+    """The model stopped calling tools, having used them, and the repository is unchanged."""
+
+    status = "no_change"
+
+
+class NoToolCalls(AgentStop):
+    """The model stopped without ever making a usable tool call (the repository is unchanged)."""
+
+    status = "no_tool_calls"
 
 
 class StepLimit(AgentStop):
@@ -50,3 +62,7 @@ class ModelError(AgentStop):
 
 class FormatError(Exception):
     """The model's reply could not be understood; the message tells the model what to fix."""
+
+
+class EchoedTools(FormatError):
+    """The reply repeats the tools' schemas instead of calling one."""

@@ -2,7 +2,8 @@
 
 Inside dgm the model is reached through a Unix socket that the host gateway serves (the sandbox has
 no network and no API key); outside dgm a plain base URL works too. This is the one module that
-reads the model's environment variables, in `ModelConfig.from_env`.
+reads the model's environment variables, in `ModelConfig.from_env` (the tool mode too: it is how the
+agent talks to the model).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ CONTEXT_PATTERN = re.compile(
 # Keys a chat message may carry on the wire; the transcript's own notes (a tool message's "name",
 # an assistant message's "parsed_tool_calls") stay local, as strict servers reject unknown keys.
 WIRE_KEYS = ("role", "content", "tool_calls", "tool_call_id")
+TOOL_MODES = ("auto", "native", "text")
 
 
 @dataclass
@@ -39,17 +41,32 @@ class ModelConfig:
     timeout_s: float = 600.0  # per request
     retries: int = 3  # extra attempts after a 429, a 5xx or a connection error
     backoff_s: float = 1.0  # first wait; doubles with each retry
+    max_tokens: int | None = None  # each reply's output cap, sent as max_tokens; None: not sent
+    tool_mode: str = "auto"  # the agent's --tool-mode when the command line does not give one
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "ModelConfig":
-        """DGM_MODEL_SOCKET or DGM_MODEL_URL, DGM_MODEL, DGM_API_KEY, DGM_MODEL_TIMEOUT."""
+        """DGM_MODEL_SOCKET or DGM_MODEL_URL, DGM_MODEL, DGM_API_KEY, DGM_MODEL_TIMEOUT,
+        DGM_MODEL_MAX_TOKENS and DGM_TOOL_MODE. A value that makes no sense counts as absent."""
+        mode = env.get("DGM_TOOL_MODE", "").strip().lower()
         return cls(
             socket_path=env.get("DGM_MODEL_SOCKET") or None,
             base_url=env.get("DGM_MODEL_URL") or None,
             model=env.get("DGM_MODEL") or "default",
             api_key=env.get("DGM_API_KEY") or None,
-            timeout_s=float(env.get("DGM_MODEL_TIMEOUT") or 600.0),
+            timeout_s=_positive(env.get("DGM_MODEL_TIMEOUT"), float) or 600.0,
+            max_tokens=_positive(env.get("DGM_MODEL_MAX_TOKENS"), int),
+            tool_mode=mode if mode in TOOL_MODES else "auto",
         )
+
+
+def _positive(text: str | None, kind: type) -> Any:
+    """``text`` as a positive int or float, else None."""
+    try:
+        value = kind(text)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < float("inf") else None
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -86,6 +103,8 @@ class ModelClient:
         body: dict[str, Any] = {"model": self.config.model, "messages": [wire_message(m) for m in messages]}
         if tools:
             body.update(tools=tools, tool_choice="auto")
+        if self.config.max_tokens:
+            body["max_tokens"] = self.config.max_tokens
         data = json.dumps(body).encode()
         for attempt in range(self.config.retries + 1):
             try:

@@ -2,6 +2,7 @@
 for two generations, then status, diff and replay on the run it leaves behind."""
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -15,18 +16,20 @@ from archive_db import Archive
 from benchmarks.task import load_suite
 from dgm.agents_repo import AgentRepo
 from dgm.demo import REVIEW, VERIFY
+from dgm.models.scripted import ScriptedModelServer
 from kernel.git import git
 from tests.dgm.scripted_run import user_repository
 
 pytestmark = pytest.mark.docker
 
 
-def dgm(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dgm", *args], capture_output=True, text=True, timeout=timeout)
+def dgm(*args: str, timeout: int = 60, home: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DGM_HOME": str(home)} if home else None
+    return subprocess.run([sys.executable, "-m", "dgm", *args], capture_output=True, text=True, timeout=timeout, env=env)
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory, docker_client):
+def demo_run(tmp_path_factory, docker_client):  # its DGM_HOME is the session's (tests/conftest.py)
     run_dir = tmp_path_factory.mktemp("demo") / "run"
     start = time.monotonic()
     proc = dgm("run", "--demo", "--run-dir", str(run_dir), "--generations", "2", "--parents", "2", "--workers", "2",
@@ -133,21 +136,58 @@ def test_checkout_writes_an_agents_code_in_one_step(demo_run, archive, tmp_path)
 def test_replay_runs_a_descendant_on_a_new_repository(demo_run, archive, tmp_path):
     repo, issue = user_repository(next(t for t in load_suite("builtin") if t.difficulty == "easy"), tmp_path / "project")
     child = max((a for a in archive.agents(archive.latest_run().id) if a.status == "valid"), key=lambda a: a.id)
-    before = len(archive.calls())
+    before = _recorded(archive)
     out = tmp_path / "out"
     proc = dgm("replay", str(child.id), "--run-dir", str(demo_run), "--repo", str(repo), "--problem",
                str(issue), "--out", str(out), timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert (out / "patch.diff").read_text().startswith("diff --git")
     assert json.loads((out / "transcript.json").read_text())
-    new_calls = archive.calls()[before:]
-    assert new_calls and {c.purpose for c in new_calls} == {"replay"} and all(c.agent_id == child.id for c in new_calls)
+    # The source run is only read; the replay's calls are in an archive of its own next to its patch.
+    assert _recorded(archive) == before
+    replayed = Archive.in_dir(out)
+    try:
+        [run] = replayed.runs()
+        [copy] = replayed.agents(run.id)
+        calls = replayed.calls(run_id=run.id)
+    finally:
+        replayed.close()
+    assert f"agent {child.id} of run" in run.name and copy.commit == child.commit and copy.reason == "submitted"
+    assert calls and {c.purpose for c in calls} == {"replay"} and all(c.agent_id == copy.id for c in calls)
+    result = json.loads((out / "result.json").read_text())
+    assert result["model_calls"] == len(calls) and result["tokens"] == sum(c.prompt_tokens + c.completion_tokens for c in calls)
+    assert f"{len(calls)} model call(s)" in proc.stdout
 
 
-def test_a_run_directory_is_never_overwritten_and_resumes(demo_run, tmp_path):
+def test_replay_of_a_demo_run_uses_the_model_the_user_names_and_says_when_nothing_changed(demo_run, archive, tmp_path):
+    # The user's own endpoint (another scripted server here, standing in for llama.cpp or a hosted API)
+    # answers without ever calling a tool: the demo's scripted model must not answer instead, and an
+    # agent that changed nothing is no success.
+    repo, issue = user_repository(next(t for t in load_suite("builtin") if t.difficulty == "easy"), tmp_path / "project")
+    child = max((a for a in archive.agents(archive.latest_run().id) if a.status == "valid"), key=lambda a: a.id)
+    before = _recorded(archive)
+    with ScriptedModelServer({"rule": [{"name": "chat", "reply": {"content": "I would look at the code first."}}]}) as user_model:
+        proc = dgm("replay", str(child.id), "--run-dir", str(demo_run), "--repo", str(repo), "--problem", str(issue),
+                   "--out", str(tmp_path / "out"), "--base-url", user_model.base_url, "--model", "my-local-model",
+                   "--tool-mode", "text", timeout=600)
+        requests = list(user_model.requests)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "warning: the agent changed nothing" in proc.stderr and "my-local-model at " + user_model.base_url in proc.stdout
+    assert requests and {r["model"] for r in requests} == {"my-local-model"}
+    assert all("tools" not in r for r in requests)  # --tool-mode text reached the agent
+    assert (tmp_path / "out" / "patch.diff").read_text() == ""
+    assert _recorded(archive) == before
+
+
+def _recorded(archive: Archive) -> tuple[int, int, int]:
+    """What a replay could add to the source archive: runs, agents, model calls."""
+    return len(archive.runs()), sum(len(archive.agents(r.id)) for r in archive.runs()), len(archive.calls())
+
+
+def test_a_run_directory_is_never_overwritten_and_resumes(demo_run, session_home, tmp_path):
     copy = tmp_path / "run"
     shutil.copytree(demo_run, copy)
-    again = dgm("run", "--demo", "--run-dir", str(copy), timeout=120)
+    again = dgm("run", "--demo", "--run-dir", str(copy), timeout=120, home=session_home)
     assert again.returncode == 1 and "pass --resume" in again.stderr
     # An attempt filed just before a kill, its target not recorded yet: the resume carries it on.
     archive = Archive.in_dir(copy)
@@ -156,8 +196,11 @@ def test_a_run_directory_is_never_overwritten_and_resumes(demo_run, tmp_path):
     cut_off = archive.add_agent(run_id=run_id, parent_id=seed.id, generation=1, status="running").id
     archive.close()
     # A larger budget continues the run: 3 x 2 attempts in all, 2 more than the first session's 2 x 2
-    # (the cut-off attempt and one new one).
-    resumed = dgm("run", "--demo", "--run-dir", str(copy), "--resume", "--generations", "3", "--parents", "2", timeout=900)
+    # (the cut-off attempt and one new one). On the first session's machine (its DGM_HOME), it reuses that
+    # session's suite check instead of grading every task again.
+    seen = len((copy / "events.jsonl").read_text().splitlines())
+    resumed = dgm("run", "--demo", "--run-dir", str(copy), "--resume", "--generations", "3", "--parents", "2", timeout=900,
+                  home=session_home)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     archive = Archive.in_dir(copy)
     agents = archive.agents(archive.latest_run().id)
@@ -168,6 +211,8 @@ def test_a_run_directory_is_never_overwritten_and_resumes(demo_run, tmp_path):
     manifest = json.loads((copy / "manifest.json").read_text())
     [resume] = manifest["resumes"]  # the first session's manifest stays; the resume is added
     assert resume["config"]["loop"]["generations"] == 3 and manifest["config"]["loop"]["generations"] == 2
+    checks = [e for e in map(json.loads, (copy / "events.jsonl").read_text().splitlines()[seen:]) if e["event"] == "task_checked"]
+    assert len(checks) == len(load_suite("builtin")) and all(e["cached"] for e in checks)
 
 
 def test_grades_record_provenance_and_repeated_patches_hit_the_cache(demo_run, archive):

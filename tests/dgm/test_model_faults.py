@@ -153,6 +153,18 @@ def test_a_hanging_upstream_is_retried_after_its_timeout(serve, archive):
     assert ["APITimeoutError" in (c.error or "") for c in archive.calls()] == [True, False]
 
 
+def test_a_timed_out_request_is_not_sent_again_at_once_and_the_user_learns_which_timeout_to_raise(serve, archive):
+    # A CPU server may still be reading the prompt we gave up on: the next try waits as long as the
+    # timed-out one ran, not the jittered backoff of a rate limit, and the event names the setting.
+    server = serve({"rule": [{"name": "hang", "times": 2, "hang": True}, OK]})
+    rec = Recorder()
+    client = make_client(server.base_url, archive, rec, request_timeout_s=0.3, retry_base_s=0.01, retry_max_s=0.02)
+    assert client.chat(ctx(archive), "m", messages=HI)["choices"][0]["message"]["content"] == "fine"
+    assert rec.sleeps == [0.3, 0.3]
+    retries = [d for k, d in rec.events if k == "model_retry"]
+    assert all("model.request_timeout_s = 0.3 s" in r["hint"] for r in retries)
+
+
 @pytest.mark.parametrize(("status", "exc"), [(400, openai.BadRequestError), (401, openai.AuthenticationError),
                                              (404, openai.NotFoundError), (422, openai.UnprocessableEntityError)])
 def test_a_refused_request_fails_at_once(serve, archive, status, exc):
@@ -171,6 +183,9 @@ def test_a_refused_request_fails_at_once(serve, archive, status, exc):
     {"status": 400, "message": "This model's maximum context length is 8192 tokens. However, you requested 9000."},
     {"status": 400, "message": "prompt is too long: 210000 tokens > 200000 maximum"},
     {"status": 413, "message": "too many tokens in the request", "type": "request_too_large"},
+    # llama.cpp's server (llama-server)
+    {"status": 400, "message": "the request exceeds the available context size, try increasing it",
+     "type": "exceed_context_size_error"},
 ])
 def test_a_context_overflow_fails_the_call_with_its_reason(serve, archive, error):
     server = serve({"rule": [{"name": "long", "error": error}]})

@@ -29,6 +29,28 @@ def test_from_env_reads_the_documented_variables() -> None:
     assert ModelConfig.from_env({}).timeout_s == 600.0
 
 
+def test_from_env_reads_the_agent_settings() -> None:
+    config = ModelConfig.from_env({"DGM_MODEL_MAX_TOKENS": "512", "DGM_TOOL_MODE": "text"})
+    assert (config.max_tokens, config.tool_mode) == (512, "text")
+    assert ModelConfig.from_env({"DGM_TOOL_MODE": " Native "}).tool_mode == "native"
+    default = ModelConfig.from_env({})
+    assert (default.max_tokens, default.tool_mode) == (None, "auto")
+
+
+@pytest.mark.parametrize("value", ["", "many", "0", "-5", "nan", "inf"])
+def test_a_senseless_setting_counts_as_absent(value: str) -> None:
+    config = ModelConfig.from_env({"DGM_MODEL_MAX_TOKENS": value, "DGM_TOOL_MODE": value, "DGM_MODEL_TIMEOUT": value})
+    assert (config.max_tokens, config.tool_mode, config.timeout_s) == (None, "auto", 600.0)
+    assert ModelConfig.from_env({"DGM_MODEL_MAX_TOKENS": "2.5"}).max_tokens is None
+
+
+def test_max_tokens_goes_with_every_request(fake_model: FakeModel) -> None:
+    chat = client(fake_model, max_tokens=300)
+    chat.chat(HI)
+    chat.chat(HI, [{"type": "function", "function": {"name": "bash", "parameters": {"type": "object"}}}])
+    assert [body["max_tokens"] for body in fake_model.bodies] == [300, 300]
+
+
 def test_no_endpoint_is_an_error() -> None:
     with pytest.raises(ModelError, match="DGM_MODEL_SOCKET or DGM_MODEL_URL"):
         ModelClient(ModelConfig())

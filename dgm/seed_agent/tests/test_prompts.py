@@ -19,7 +19,16 @@ def test_text_system_prompt_explains_the_protocol() -> None:
 
 def test_both_system_prompts_say_how_to_finish() -> None:
     for template in (prompts.SYSTEM_NATIVE, prompts.SYSTEM_TEXT):
-        assert "without a tool call" in prompts.render(template, tools="", workflow=prompts.WORKFLOW)
+        text = prompts.render(template, tools="", workflow=prompts.WORKFLOW)
+        assert "without a tool call" in text and "DONE" in text
+
+
+def test_the_loop_answers_render() -> None:
+    assert "DONE" in prompts.NUDGE and "no tool call" in prompts.NUDGE
+    note = prompts.render(prompts.REPEAT_NOTE, count="2", same=" and got the same output as last time", limit="3")
+    assert "2 times in a row and got the same output" in note and "$" not in note
+    refused = prompts.render(prompts.REPEAT_REFUSED, count="3", output="[exit code: 1]")
+    assert refused.startswith("Not run") and "[exit code: 1]" in refused and "$" not in refused
 
 
 def test_format_error_names_the_problem() -> None:

@@ -286,6 +286,8 @@ def test_loading_from_toml_and_json_files(serve, tmp_path):
     ({"rule": [{"name": "a", "replies": []}]}, "rule 'a'.replies"),
     ({"rule": [{"name": "a", "error": {"status": 500}, "usage": {"prompt_tokens": 1}}]}, "rule 'a'.usage"),
     ({"rule": [{"name": "a", "reply": {"content": "x", "usage": {"tokens": 1}}}]}, "reply.usage: unknown key"),
+    ({"context_tokens": True}, "script.context_tokens: must be int"),
+    ({"context_tokens": 0}, "context_tokens: must be at least 1"),
 ])
 def test_malformed_scripts_name_the_bad_field(script, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("(", r"\(")):
