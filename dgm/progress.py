@@ -6,9 +6,10 @@ import threading
 import time
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
-from rich.table import Table
+from rich.markup import escape
+from rich.text import Text
 
 from dgm.config import RunConfig
 
@@ -22,9 +23,9 @@ class ProgressDisplay:
         self.started = time.monotonic()
         self.depth = 0  # the deepest lineage so far (an agent's generation)
         self.in_flight: set[int] = set()  # attempts under way
-        self.jobs: set[str] = set()  # jobs running now
+        self.jobs: dict[str, tuple[str, float]] = {}  # jobs running now: what each does, since when
         self.counts = {"valid": 0, "rejected": 0, "failed": 0}
-        self.best = 0.0
+        self.best: float | None = None  # none until the search policy names one
         self.tasks_graded = 0
         self.flagged = 0  # agents flagged as suspected reward hackers (dgm/canaries.py)
         self.cost = 0.0  # of finished attempts (until the first heartbeat brings the live figure)
@@ -50,9 +51,9 @@ class ProgressDisplay:
     def on_event(self, kind: str, data: dict[str, Any]) -> None:
         with self._lock:
             if kind == "job_started":
-                self.jobs.add(data["job"])
+                self.jobs[data["job"]] = (_job_label(data), time.monotonic())
             elif kind == "job_finished":
-                self.jobs.discard(data["job"])
+                self.jobs.pop(data["job"], None)
             elif kind == "attempt_started":
                 self.in_flight.add(data["agent"])
                 self.depth = max(self.depth, data.get("generation") or 0)
@@ -127,26 +128,34 @@ class ProgressDisplay:
         rate = self.finished_here / max(1e-6, time.monotonic() - self.first_attempt_at)
         return max(0, self.planned_total - self.finished_total) / rate
 
-    def _render(self) -> Table:
-        table = Table.grid(padding=(0, 2))
-        elapsed = time.monotonic() - self.started
+    def _render(self) -> Group:
+        """A few short lines (each cut, never wrapped, at the terminal's width), then one line per job
+        running, with how long it has run: during a long model call that is what moves."""
+        now = time.monotonic()
         eta = self.eta_s()
-        state = {"paused": "[red]paused: endpoint down[/]", "stopping": "[yellow]stopping[/]"}.get(self.state, "")
+        state = {"paused": "  [red]paused: endpoint down[/]", "stopping": "  [yellow]stopping[/]"}.get(self.state, "")
         spend = f"${self.cost:.4f}" + (f" of ${self.cap:.2f} cap" if self.cap is not None else "")
-        table.add_row(
-            f"[bold]dgm[/] {self.config.name}{' [yellow](demo: scripted model)[/]' if self.config.demo else ''}",
-            f"attempts {self.finished_total + len(self.in_flight)}/{self.planned_total}",
-            f"jobs {len(self.jobs)}/{self.config.loop.workers}",
-            f"filed {self.counts['valid']} rejected {self.counts['rejected']} failed {self.counts['failed']}"
-            + (f" [red]flagged {self.flagged}[/]" if self.flagged else ""),
-            f"best {self.best:.2f}",
-            f"tasks graded {self.tasks_graded}",
-            spend,
-            *([f"retries {self.retries}"] if self.retries else []),
-            f"{elapsed:.0f}s" + (f", ETA {_short(eta)}" if eta is not None else ""),
-            *([state] if state else []),
-        )
-        return table
+        lines = [
+            f"[bold]dgm[/] {escape(self.config.name)}{' [yellow](demo: scripted model)[/]' if self.config.demo else ''}"
+            f"  {now - self.started:.0f}s" + (f", ETA {_short(eta)}" if eta is not None else "") + state,
+            f"attempts {self.finished_total + len(self.in_flight)}/{self.planned_total}  filed {self.counts['valid']}"
+            f"  rejected {self.counts['rejected']}  failed {self.counts['failed']}"
+            + (f"  [red]flagged {self.flagged}[/]" if self.flagged else "")
+            + f"  best {'-' if self.best is None else f'{self.best:.2f}'}",
+            f"jobs {len(self.jobs)}/{self.config.loop.workers}  tasks graded {self.tasks_graded}  {spend}"
+            + (f"  retries {self.retries}" if self.retries else ""),
+            *(f"  [dim]{escape(label)}: {_short(now - since)}[/]" for label, since in self.jobs.values()),
+        ]
+        texts = [Text.from_markup(line, overflow="ellipsis") for line in lines]
+        for text in texts:
+            text.no_wrap = True
+        return Group(*texts)
+
+
+def _job_label(data: dict[str, Any]) -> str:
+    if data.get("kind") == "evaluate":
+        return f"agent {data['agent']} on {data.get('task')}"
+    return f"agent {data['agent']}: diagnosis and self-edit"
 
 
 def _short(seconds: float) -> str:

@@ -65,3 +65,21 @@ def test_flagged_agents_are_counted_and_announced_and_a_resume_brings_the_count(
     resumed, _ = _display()
     resumed.on_event("run_resumed", {"run": 1, "repaired": [], "open_attempts": [], "attempts_done": 4, "flagged": 2})
     assert "flagged 2" in _row(resumed)
+
+
+def test_at_80_columns_no_line_wraps_and_each_running_job_says_what_it_does_and_for_how_long():
+    display, _ = _display(max_cost_usd=2.0)
+    narrow = Console(file=io.StringIO(), width=80)
+    narrow.print(display._render())
+    assert "best -" in narrow.file.getvalue()  # no score yet: not a best of 0.00
+    display.on_event("job_started", {"job": "evaluate:1:slugify-unicode", "kind": "evaluate", "agent": 1,
+                                     "task": "slugify-unicode", "worker": 0})
+    display.on_event("job_started", {"job": "expand:2", "kind": "expand", "agent": 2, "task": None, "worker": 1})
+    display.jobs["expand:2"] = (display.jobs["expand:2"][0], time.monotonic() - 600)  # a ten-minute model call
+    display.on_event("best_agent", {"agent": 1, "score": 0.5})
+    narrow = Console(file=io.StringIO(), width=80)
+    narrow.print(display._render())
+    lines = narrow.file.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines) and len(lines) == 5, lines
+    assert "agent 1 on slugify-unicode: 0s" in lines[3] and "agent 2: diagnosis and self-edit: 10m" in lines[4]
+    assert "best 0.50" in lines[1] and "jobs 2/2" in lines[2]
