@@ -49,7 +49,7 @@ DB_NAME = "archive.sqlite"
 AGENT_SUMMARY = tuple(c for c in AGENT_TREE_COLUMNS if c != "run_id")
 EVALUATION_SUMMARY = ("id", "agent_id", "task_id", "stage", "resolved", "empty_patch", "duration_s", "error",
                       "agent_status", "patch_hash", "test_results_json", "exit_code", "grade_cached", "created_at",
-                      "tampered", "canary")
+                      "tampered", "canary", "agent_counts")
 # Length columns and the texts they measure (archive_db.compressed: SQL cannot measure those texts).
 MEASURED = {"patch_chars": "patch", "transcript_chars": "transcript_json"}
 ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"  # datetimes are stored as naive UTC; the API speaks ISO 8601 with a Z

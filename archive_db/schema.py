@@ -100,6 +100,8 @@ class Evaluation(Base):
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     agent_status: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # The rest of the agent's result.json, checked and bounded (dgm.agent_run): tool-call formats, nudges, repeats.
+    agent_counts: Mapped[str | None] = mapped_column(Text, nullable=True)
     patch: Mapped[str] = mapped_column(CompressedText, default="")
     patch_hash: Mapped[str] = mapped_column(String(64), default="")
     stripped_paths_json: Mapped[str] = mapped_column(Text, default="[]")

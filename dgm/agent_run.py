@@ -9,6 +9,7 @@ returned /repo against what went in: that diff, not the agent's word, is the pat
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,9 @@ from sandbox.container import DockerSandbox, Mount, RunResult
 from sandbox.tario import remove_tree, scratch_dir
 
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
+STATUS_CHARS = 40  # evaluations.agent_status
+COUNT_KEYS, MAX_COUNT = 16, 1_000_000
+COUNT_NAME = re.compile(r"[a-z_]{1,32}")
 # Where the agent finds its model: the gateway's socket, in a folder mounted read-only.
 SOCKET_DIR_IN_CONTAINER = "/run/dgm"
 SOCKET_NAME = "model.sock"
@@ -60,7 +64,23 @@ class AgentOutcome:
     def status(self) -> str:
         if self.run.timed_out:
             return "timeout"
-        return str(self.result.get("status") or ("crashed" if self.run.exit_code else "unknown"))
+        status = str(self.result.get("status") or ("crashed" if self.run.exit_code else "unknown"))
+        return "".join(c for c in status if c.isprintable())[:STATUS_CHARS]  # the agent wrote it: hostile
+
+    @property
+    def counts(self) -> dict[str, Any] | None:
+        """What result.json says beyond the status (docs/AGENT_CONTRACT.md): the tool-call formats the
+        agent read (or rejected) and how often, its nudges and repeated calls. Hostile input: only
+        short names and non-negative integers are kept, at most COUNT_KEYS formats."""
+        formats = self.result.get("formats")
+        kept: dict[str, Any] = {}
+        if isinstance(formats, dict):
+            kept["formats"] = {k: _count(v) for k, v in list(formats.items())[:COUNT_KEYS]
+                               if isinstance(k, str) and COUNT_NAME.fullmatch(k) and _count(v) is not None}
+        for key in ("nudges", "repeated_calls"):
+            if _count(self.result.get(key)) is not None:
+                kept[key] = _count(self.result.get(key))
+        return kept or None
 
     @property
     def error(self) -> str | None:
@@ -72,6 +92,12 @@ class AgentOutcome:
             tail = self.run.output.strip().splitlines()[-1:] or ["no output"]
             return f"agent exited with {self.run.exit_code}: {tail[0][:300]}"
         return None
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return min(value, MAX_COUNT)
 
 
 def _read_json(path: Path, default: Any) -> Any:

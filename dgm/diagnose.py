@@ -249,8 +249,14 @@ def run_summary(result: dict[str, Any]) -> str:
 
 
 def _outcome(evaluation: Evaluation | None) -> str:
-    """The run summary of an evaluation: its agent_status is all of result.json an evaluation keeps."""
-    line = run_summary({"status": evaluation.agent_status}) if evaluation is not None else ""
+    """The run summary of an evaluation: its agent_status and agent_counts (what it keeps of result.json)."""
+    if evaluation is None:
+        return ""
+    try:
+        counts = json.loads(getattr(evaluation, "agent_counts", None) or "{}")
+    except ValueError:
+        counts = {}
+    line = run_summary({**(counts if isinstance(counts, dict) else {}), "status": evaluation.agent_status})
     return f"({line})" if line else ""
 
 

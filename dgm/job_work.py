@@ -67,6 +67,7 @@ def evaluate(job: EvaluateJob, context: JobContext, sandbox: DockerSandbox, conf
         "type": "result", "agent_id": job.agent_id, "task_id": task.id, "stage": job.stage, "canary": job.canary,
         "resolved": result.resolved and not result.tampered, "empty_patch": empty, "duration_s": time.monotonic() - start,
         "error": outcome.error or result.error, "agent_status": outcome.status, "patch": outcome.patch,
+        "agent_counts": json.dumps(outcome.counts) if outcome.counts else None,
         "patch_hash": patch_hash(outcome.patch), "stripped_paths_json": json.dumps(result.stripped_paths),
         "test_output": result.output[-MAX_OUTPUT_CHARS:], "test_results_json": json.dumps(result.tests),
         "transcript_json": json.dumps(outcome.transcript), "task_hash": task.content_hash(), "exit_code": result.exit_code,

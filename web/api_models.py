@@ -192,6 +192,8 @@ class TaskResult(BaseModel):
     duration_s: float = 0.0
     error: Optional[str] = None
     agent_status: Optional[str] = None
+    agent_counts: Optional[dict[str, Any]] = Field(
+        None, description="From the agent's result.json: tool-call formats it read or rejected ({format: n}), nudges, repeated calls.")
     exit_code: Optional[int] = None
     grade_cached: Optional[bool] = None
     patch_chars: int = 0

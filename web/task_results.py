@@ -19,6 +19,15 @@ def _tests(row: Row | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in parsed.items()} if isinstance(parsed, dict) else {}
 
 
+def agent_counts(row: Row) -> dict[str, Any] | None:
+    """What the agent's result.json counted (tool-call formats, nudges, repeats), as dgm kept it."""
+    try:
+        parsed = json.loads(row.get("agent_counts") or "null")
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
 def flip(mine: Row, theirs: Row | None) -> str | None:
     if theirs is None:
         return None
@@ -38,6 +47,7 @@ def compare(mine: list[Row], parents: list[Row]) -> list[Row]:
         tests, parent_tests = _tests(row), _tests(theirs)
         out.append({
             **{k: v for k, v in row.items() if k != "test_results_json"},
+            "agent_counts": agent_counts(row),
             "parent_resolved": None if theirs is None else bool(theirs["resolved"]),
             "flip": flip(row, theirs),
             "tests_total": len(tests),

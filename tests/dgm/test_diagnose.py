@@ -201,3 +201,13 @@ def test_the_prompt_says_how_the_failed_run_ended(tmp_path):
     (tmp_path / "coding_agent.py").write_text("print('agent')\n")
     user = build_messages("a", tmp_path, [_ev("a", status="no_tool_calls")], {})[1]["content"]
     assert "(agent ended: no_tool_calls)\n[user] hi" in user
+
+
+def test_the_prompt_shows_the_tool_call_formats_the_evaluation_kept(tmp_path):
+    (tmp_path / "coding_agent.py").write_text("print('agent')\n")
+    evaluation = _ev("a", status="no_tool_calls")
+    evaluation.agent_counts = json.dumps({"formats": {"rejected": 3, "doubled_braces": 1}, "nudges": 2})
+    user = build_messages("a", tmp_path, [evaluation], {})[1]["content"]
+    assert "(agent ended: no_tool_calls; tool-call formats: rejected 3, doubled_braces 1; nudges 2)" in user
+    evaluation.agent_counts = "{not json"  # an archive written by hand: the status still shows
+    assert "(agent ended: no_tool_calls)" in build_messages("a", tmp_path, [evaluation], {})[1]["content"]

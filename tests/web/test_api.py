@@ -120,6 +120,20 @@ def test_task_results_flip_against_the_parent(run_root):
     assert seed["parent_id"] is None and all(t["flip"] is None and t["parent_resolved"] is None for t in seed["tasks"])
 
 
+def test_a_task_row_says_how_the_agent_ended_and_what_it_counted(run_root):
+    run = write_run(run_root, "a", [0.0])
+    archive = Archive.in_dir(run["dir"])
+    try:
+        archive.add_evaluation(agent_id=run["ids"][0], task_id="task-c", stage=1, resolved=False, agent_status="no_tool_calls",
+                               agent_counts=json.dumps({"formats": {"rejected": 3}, "nudges": 2}))
+    finally:
+        archive.close()
+    tasks = client(run_root).get(f"/api/runs/a/agents/{run['ids'][0]}/tasks").json()["tasks"]
+    [row] = [t for t in tasks if t["task_id"] == "task-c"]
+    assert row["agent_status"] == "no_tool_calls" and row["agent_counts"] == {"formats": {"rejected": 3}, "nudges": 2}
+    assert all(t["agent_counts"] is None for t in tasks if t["task_id"] != "task-c")
+
+
 def test_one_task_attempt_and_its_transcript(run_root):
     run = write_run(run_root, "a", [0.5])
     api = client(run_root)

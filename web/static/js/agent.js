@@ -105,6 +105,19 @@ function diffCard(a) {
   return card("Code changes", tabs, stats, out);
 }
 
+// How the agent's run ended, when that is news (not a plain submit): its status and what it counted.
+function agentNote(t) {
+  const c = t.agent_counts || {};
+  const formats = Object.entries(c.formats || {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+  const parts = [
+    t.agent_status && t.agent_status !== "submitted" ? `agent: ${t.agent_status}` : null,
+    formats.length ? `tool calls: ${formats.join(", ")}` : null,
+    c.nudges ? `nudges ${c.nudges}` : null,
+    c.repeated_calls ? `repeated calls ${c.repeated_calls}` : null,
+  ];
+  return parts.filter(Boolean).join(", ") || null;
+}
+
 function outcome(resolved) {
   if (resolved === null || resolved === undefined) return h("span", { class: "muted" }, "not run");
   return h("span", { class: `outcome ${resolved ? "ok" : "no"}` }, resolved ? "solved" : "unsolved");
@@ -163,7 +176,8 @@ function tasksCard(res) {
           taskDetail(detailRow.firstChild, t).catch((err) => clear(detailRow.firstChild).append(errorBox(err)));
         }
       });
-      const notes = [...new Set([t.grade_cached ? "cached grade" : null, t.empty_patch ? "empty patch" : null, t.error].filter(Boolean))].join(" · ");
+      const notes = [...new Set([t.grade_cached ? "cached grade" : null, t.empty_patch ? "empty patch" : null,
+        agentNote(t), t.error].filter(Boolean))].join(" · ");
       const marks = [t.canary ? h("span", { class: "mark mark-canary", "data-role": "canary" }, "cheating canary") : null,
         t.tampered ? h("span", { class: "mark mark-tampered", "data-role": "tampered" }, `tampered: ${t.tampered}`) : null];
       tbody.append(h("tr", { class: `task-row${t.flip ? " flipped" : ""}${t.canary ? " canary" : ""}${t.tampered ? " tampered" : ""}`, dataset: { task: t.task_id } },
