@@ -104,9 +104,16 @@ def check_suite(
         results[task.id] = check
         on_result(task, check, hit is not None)
 
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="dgm-check") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="dgm-check")
+    try:
         for future in [pool.submit(one, t) for t in tasks]:
             future.result()
+    except BaseException:
+        # Ctrl-C or a failure: no queued task starts, and nothing waits here for the running ones; the
+        # caller closes the sandbox, which removes their containers and so ends them.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return results
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import click
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 from unidiff import PatchSet
@@ -62,12 +63,15 @@ def setup(
     from dgm.bootstrap import setup as do_setup
     from dgm.bootstrap import start_ray_node
 
-    log = lambda msg: console.print(f"[dim]setup:[/] {msg}")  # noqa: E731
-    do_setup(image, log=log, extra=["polyglot"] if polyglot else [])
-    if local_model:
-        from dgm.local_model import install
+    with Progress(SpinnerColumn(), TextColumn("setting up"), TimeElapsedColumn(), console=console, transient=True) as live:
+        def log(msg: str) -> None:
+            live.console.print(Text.assemble(("setup: ", "dim"), msg))
 
-        install(log=log)
+        do_setup(image, log=log, extra=["polyglot"] if polyglot else [])
+        if local_model:
+            from dgm.local_model import install
+
+            install(log=log)
     if ray is not None:
         start_ray_node(None if ray == "head" else ray, log=log)
 
@@ -453,7 +457,11 @@ def replay(
 
     chosen = ReplayModel(base_url=base_url, agent_model=model, api_key_env=api_key_env,
                          tool_mode=tool_mode.value if tool_mode else None, agent_max_tokens=agent_max_tokens)
-    result = do_replay(run_dir, agent, repo.resolve(), problem, out, chosen, db_url)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as live:
+        doing = f"agent {agent} working on {repo.name}"
+        line = live.add_task(f"{doing}: no model call yet")
+        result = do_replay(run_dir, agent, repo.resolve(), problem, out, chosen, db_url,
+                           on_call=lambda n: live.update(line, description=f"{doing}: {n} model call(s)"))
     console.print(f"agent {agent} ({result.model} at {result.base_url}): {result.status}; "
                   f"{result.calls} model call(s), {result.tokens:,} tokens, ${result.cost_usd:.4f}", markup=False)
     console.print(f"patch in {result.patch_path}, transcript in {result.transcript_path}", markup=False)

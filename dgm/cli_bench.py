@@ -13,6 +13,7 @@ from rich.table import Table
 
 from dgm.config import RunConfig, load_config
 from dgm.errors import NotFoundError
+from dgm.task_progress import TaskProgress
 from dgm.terminal import console, errors
 
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks: list their tasks; check them before a run; grade a patch.")
@@ -93,9 +94,12 @@ def check(
     try:
         prepare_images(sandbox, bench, log=lambda msg: errors.print(f"[dim]{msg}[/]"))
         console.print(f"checking {len(bench.tasks)} task(s) of {bench.name}: untouched once, reference twice ...")
-        results = check_suite(sandbox, bench.tasks, workers=workers, cache=GradeCache(), use_cached=False)
+        with TaskProgress(console, f"bench check {bench.name}", len(bench.tasks), ("ok", "flaky", "broken")) as progress:
+            results = check_suite(sandbox, bench.tasks, workers=workers, cache=GradeCache(), use_cached=False,
+                                  on_result=lambda task, c, cached: progress.done(
+                                      c.status, f"{c.status}: {task.id}: {c.reason}" if c.status != "ok" else None))
     finally:
-        sandbox.close()
+        sandbox.close()  # on Ctrl-C too: the containers still running are removed
     table = Table("task", "difficulty", "untouched", "reference", "status", "reason", "s", title=f"bench check: {bench.name}")
     style = {"ok": "green", "flaky": "yellow", "broken": "bold red"}
     for t in bench.tasks:
@@ -139,21 +143,25 @@ def regrade(
     sandbox = _sandbox(cfg, "regrade")
     table = Table("agent", "task", "recorded", "now", "task changed", title=f"regrade: {run_dir}")
     differ = 0
+    word = {True: "resolved", False: "unresolved"}
     try:
-        for ev in evaluations:
-            t = (canaries if ev.canary else tasks).get(ev.task_id)
-            if t is None:
-                where = "the cheating canaries" if ev.canary else f"benchmark '{cfg.evaluation.benchmark}'"
-                raise NotFoundError(f"task {ev.task_id} is no longer in {where}")
-            now = grade(sandbox, t, ev.patch) if ev.patch.strip() else None
-            resolved = bool(now and now.resolved)
-            differ += resolved != ev.resolved
-            changed = "yes" if ev.task_hash and ev.task_hash != t.content_hash() else ""
-            word = {True: "resolved", False: "unresolved"}
-            table.add_row(str(ev.agent_id), ev.task_id, word[ev.resolved],
-                          ("[red]" if resolved != ev.resolved else "") + (word[resolved] if now else "empty patch"), changed)
+        with TaskProgress(console, "regrade", len(evaluations), ("agree", "differ")) as progress:
+            for ev in evaluations:
+                t = (canaries if ev.canary else tasks).get(ev.task_id)
+                if t is None:
+                    where = "the cheating canaries" if ev.canary else f"benchmark '{cfg.evaluation.benchmark}'"
+                    raise NotFoundError(f"task {ev.task_id} is no longer in {where}")
+                now = grade(sandbox, t, ev.patch) if ev.patch.strip() else None
+                resolved = bool(now and now.resolved)
+                differ += resolved != ev.resolved
+                changed = "yes" if ev.task_hash and ev.task_hash != t.content_hash() else ""
+                table.add_row(str(ev.agent_id), ev.task_id, word[ev.resolved],
+                              ("[red]" if resolved != ev.resolved else "") + (word[resolved] if now else "empty patch"), changed)
+                progress.done("differ" if resolved != ev.resolved else "agree",
+                              f"differs: agent {ev.agent_id} on {ev.task_id}: recorded {word[ev.resolved]}, now "
+                              f"{word[resolved]}" if resolved != ev.resolved else None)
     finally:
-        sandbox.close()
+        sandbox.close()  # on Ctrl-C too: the container still running is removed
     console.print(table)
     console.print(f"{len(evaluations)} evaluation(s) re-graded: {len(evaluations) - differ} agree, {differ} differ",
                   highlight=False)

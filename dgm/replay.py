@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -76,7 +78,8 @@ class ReplayModel:
 
 
 def replay(run_dir: Path, agent_id: int, repo: Path, problem_file: Path, out_dir: Path,
-           model: ReplayModel | None = None, db_url: str | None = None) -> ReplayResult:
+           model: ReplayModel | None = None, db_url: str | None = None,
+           on_call: Callable[[int], None] = lambda calls: None) -> ReplayResult:
     """Run the agent on the repository's HEAD. The source run's archive is only read: the replay's
     model calls go into an archive of its own in `out_dir` (its run names the source run and agent)."""
     if not problem_file.is_file():
@@ -100,6 +103,8 @@ def replay(run_dir: Path, agent_id: int, repo: Path, problem_file: Path, out_dir
         copy = record.add_agent(run_id=replay_run.id, generation=agent.generation, status="running", commit=agent.commit,
                                 reason=f"agent {agent.id} of run {run.id} in {run_dir}")
         models = ModelClient(config.model, config.api_key(), record)
+        tries = itertools.count(1)
+        models.on_call = lambda ctx: on_call(next(tries))  # each try, failed ones included
         models.check_reachable()
         sandbox = DockerSandbox(docker_client(), config.sandbox, labels={"dgm.run": str(run.id), "dgm.role": "replay"})
         ctx = CallContext(run_id=replay_run.id, agent_id=copy.id, task_id=f"replay:{repo.name}", purpose="replay")

@@ -3,8 +3,10 @@ of a run, `dgm bench check` exits non-zero on it, and a repeated (task, patch) i
 
 import dataclasses
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,9 @@ def test_bench_check_prints_a_table_and_fails_on_a_broken_task(docker_client, su
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "2 tasks: 1 ok, 0 flaky, 1 broken" in proc.stdout
+    # The broken task is printed as it is found, before the table at the end.
+    found = proc.stdout.index("broken: broken-reference: the reference solution does not pass")
+    assert found < proc.stdout.index("2 tasks: 1 ok, 0 flaky, 1 broken")
     assert "broken-reference" in proc.stdout and "passes / passes" in proc.stdout
 
     shutil.rmtree(suite / "broken-reference")
@@ -84,3 +89,30 @@ def test_a_patch_graded_before_comes_from_the_cache(sandbox, tmp_path):
     # A changed task is a different key: graded afresh.
     changed = dataclasses.replace(task, test_command=task.test_command + " -x")
     assert not grade_cached(sandbox, changed, task.solution_patch, cache).cached
+
+
+def test_ctrl_c_stops_bench_check_promptly_and_removes_its_containers(docker_client):
+    # Every built-in task, two at a time: far longer than the test waits.
+    proc = subprocess.Popen([sys.executable, "-m", "dgm", "bench", "check", "builtin", "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    mine = {"label": f"dgm.owner_pid={proc.pid}"}
+    try:
+        deadline = time.monotonic() + 120
+        while not docker_client.containers.list(filters=mine) and proc.poll() is None and time.monotonic() < deadline:
+            try:  # the pause between looks at the engine, cut short if the command ends
+                proc.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
+        assert docker_client.containers.list(filters=mine), "no grading container started"
+        proc.send_signal(signal.SIGINT)
+        start = time.monotonic()
+        out, err = proc.communicate(timeout=60)
+        assert time.monotonic() - start < 30, "Ctrl-C took too long"
+    finally:  # a check that did not stop must not go on grading the whole suite behind the test's back
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+            for container in docker_client.containers.list(all=True, filters=mine):
+                container.remove(force=True)
+    assert proc.returncode != 0 and "Traceback" not in err, err[-2000:]
+    assert docker_client.containers.list(all=True, filters=mine) == []
