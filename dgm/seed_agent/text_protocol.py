@@ -154,10 +154,12 @@ def _json_spans(text: str) -> list[tuple[int, str]]:
     return spans
 
 
-def _span_end(text: str, start: int) -> int:
-    depth, in_string, escaped = 0, False, False
+def _scan(text: str, start: int = 0):
+    """Each (index, character, inside a JSON string?) of ``text`` from ``start``; quotes count as inside."""
+    in_string, escaped = False, False
     for i in range(start, len(text)):
         ch = text[i]
+        quoted = in_string or ch == '"'
         if in_string:
             if escaped:
                 escaped = False
@@ -167,7 +169,15 @@ def _span_end(text: str, start: int) -> int:
                 in_string = False
         elif ch == '"':
             in_string = True
-        elif ch in "{[":
+        yield i, ch, quoted
+
+
+def _span_end(text: str, start: int) -> int:
+    depth = 0
+    for i, ch, quoted in _scan(text, start):
+        if quoted:
+            continue
+        if ch in "{[":
             depth += 1
         elif ch in "}]":
             depth -= 1
@@ -287,18 +297,5 @@ def _candidates(text: str) -> list[str]:
 
 
 def _drop_trailing_commas(text: str) -> str:
-    out, in_string, escaped = [], False, False
-    for i, ch in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == "," and TRAILING_COMMA.match(text, i + 1):
-            continue
-        out.append(ch)
-    return "".join(out)
+    return "".join(ch for i, ch, quoted in _scan(text)
+                   if quoted or not (ch == "," and TRAILING_COMMA.match(text, i + 1)))
