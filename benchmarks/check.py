@@ -1,6 +1,7 @@
 """Checking a benchmark before trusting it: every task's untouched repository and its reference
 solution (twice) through the real grader. A task is broken when the reference fails or the untouched
-repository already passes; tests whose outcome differs between the two reference runs are flaky.
+repository already passes (except a Polyglot refactoring exercise, which is kept and marked
+already_passing); tests whose outcome differs between the two reference runs are flaky.
 
 `dgm bench check` prints this; a run checks each suite the first time it sees it (results are cached
 by task content and image), drops broken tasks, and stops counting flaky tests.
@@ -21,6 +22,10 @@ from benchmarks.task import Task
 from sandbox.container import DockerSandbox
 
 Status = Literal["ok", "flaky", "broken"]
+# Benchmarks whose tasks may pass untouched: Aider's Polyglot counts Exercism's refactoring exercises
+# (ledger, tree-building, markdown...), whose tests pass before any change.
+ALREADY_PASSING_KEPT = {"polyglot"}
+CHECK_VERSION = "2"  # of judge(): a cached verdict from an older one is checked again
 
 
 @dataclass
@@ -32,6 +37,7 @@ class TaskCheck:
     reference: list[str] = field(default_factory=list)  # one word per reference run
     flaky_tests: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    already_passing: bool = False  # a refactoring exercise: kept, graded on not breaking it
 
     @property
     def usable(self) -> bool:
@@ -58,6 +64,9 @@ def judge(task: Task, untouched: GradeResult, references: list[GradeResult]) -> 
         first = references[0]
         detail = first.error or first.tampered or ", ".join(_failing(first)[:3]) or f"exit {first.exit_code}"
         check.status, check.reason = "broken", f"the reference solution does not pass ({detail})"
+    elif untouched.resolved and task.benchmark in ALREADY_PASSING_KEPT:
+        check.already_passing = True
+        check.reason = "passes untouched: a refactoring exercise, kept (the agent must not break it)"
     elif untouched.resolved:
         check.status, check.reason = "broken", "the untouched repository already passes"
     elif task.rule == "listed" and broken_p2p and not set(broken_p2p) <= set(check.flaky_tests):
@@ -81,7 +90,7 @@ def check_task(sandbox: DockerSandbox, task: Task, runs: int = 2) -> TaskCheck:
 
 
 def check_key(sandbox: DockerSandbox, task: Task) -> str:
-    return "|".join([GRADER_VERSION, task.content_hash(), sandbox.image_id(task.image)])
+    return "|".join([GRADER_VERSION, CHECK_VERSION, task.content_hash(), sandbox.image_id(task.image)])
 
 
 def check_suite(
@@ -127,5 +136,7 @@ def usable_tasks(tasks: list[Task], checks: dict[str, TaskCheck]) -> tuple[list[
             continue
         if check.flaky_tests:
             task = dataclasses.replace(task, pass_to_pass=tuple(t for t in task.pass_to_pass if t not in check.flaky_tests))
+        if check.already_passing:
+            task = dataclasses.replace(task, already_passing=True)
         kept.append(task)
     return kept, dropped

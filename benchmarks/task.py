@@ -48,6 +48,9 @@ class Task:
     benchmark: str = "builtin"
     language: str = "python"
     deleted: tuple[str, ...] = ()  # files the grader removes before the tests run (SWE-bench test_patch)
+    # The untouched repository already passes (Exercism's refactoring exercises, which Aider's Polyglot
+    # counts): the suite check says so, and every patch is graded, an empty one included.
+    already_passing: bool = False
 
     @property
     def hidden_files(self) -> tuple[str, ...]:

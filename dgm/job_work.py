@@ -59,7 +59,7 @@ def evaluate(job: EvaluateJob, context: JobContext, sandbox: DockerSandbox, conf
         empty = not outcome.patch.strip() and outcome.patch_error is None
         if outcome.patch_error:  # past sandbox.max_patch_bytes: recorded as an error, never graded
             result = GradeResult(resolved=False, error=f"{outcome.patch_error}; not graded")
-        elif empty:
+        elif empty and not task.already_passing:  # a refactoring exercise is graded as left: not broken
             result = GradeResult(resolved=False, error="empty patch")
         else:
             result = _grade(sandbox, config, task, outcome.patch)

@@ -40,6 +40,18 @@ def test_an_untouched_repository_that_passes_breaks_the_task(tmp_path):
     assert check.status == "broken" and check.reason == "the untouched repository already passes"
 
 
+def test_a_polyglot_exercise_that_passes_untouched_is_a_kept_refactoring_exercise(tmp_path):
+    # Aider's Polyglot counts Exercism's refactoring exercises (go-ledger): their tests pass before any change.
+    exercise = _task(tmp_path, benchmark="polyglot", rule="all", fail_to_pass=(), pass_to_pass=())
+    check = judge(exercise, REFERENCE, [REFERENCE, REFERENCE])
+    assert check.status == "ok" and check.already_passing and "refactoring exercise" in check.reason
+    [kept], dropped = usable_tasks([exercise], {"t": check})
+    assert kept.already_passing and dropped == []
+    assert not judge(exercise, UNTOUCHED, [REFERENCE, REFERENCE]).already_passing
+    # A refactoring exercise whose reference fails is still broken.
+    assert judge(exercise, REFERENCE, [UNTOUCHED, UNTOUCHED]).status == "broken"
+
+
 def test_a_pass_to_pass_test_failing_untouched_breaks_the_task(tmp_path):
     check = judge(_task(tmp_path), _grade("FAILED", "FAILED"), [REFERENCE, REFERENCE])
     assert check.status == "broken" and P2P in check.reason
