@@ -462,13 +462,14 @@ def replay(
         line = live.add_task(f"{doing}: no model call yet")
         result = do_replay(run_dir, agent, repo.resolve(), problem, out, chosen, db_url,
                            on_call=lambda n: live.update(line, description=f"{doing}: {n} model call(s)"))
+    say = {"markup": False, "highlight": False, "soft_wrap": True}  # whole lines: a URL or path is never broken
     console.print(f"agent {agent} ({result.model} at {result.base_url}): {result.status}; "
-                  f"{result.calls} model call(s), {result.tokens:,} tokens, ${result.cost_usd:.4f}", markup=False)
-    console.print(f"patch in {result.patch_path}, transcript in {result.transcript_path}", markup=False)
+                  f"{result.calls} model call(s), {result.tokens:,} tokens, ${result.cost_usd:.4f}", **say)
+    console.print(f"patch in {result.patch_path}, transcript in {result.transcript_path}", **say)
     if result.error:
-        errors.print(f"note: {result.error}", markup=False)
+        errors.print(f"note: {result.error}", **say)
     if not result.changed:
-        errors.print(f"warning: the agent changed nothing (it ended {result.status}); see the transcript", markup=False)
+        errors.print(f"warning: the agent changed nothing (it ended {result.status}); see the transcript", **say)
         raise typer.Exit(1)
 
 
