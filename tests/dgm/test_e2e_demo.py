@@ -170,9 +170,9 @@ def test_replay_of_a_demo_run_uses_the_model_the_user_names_and_says_when_nothin
         proc = dgm("replay", str(child.id), "--run-dir", str(demo_run), "--repo", str(repo), "--problem", str(issue),
                    "--out", str(tmp_path / "out"), "--base-url", user_model.base_url, "--model", "my-local-model",
                    "--tool-mode", "text", timeout=600)
-        requests = list(user_model.requests)
+        requests, base_url = list(user_model.requests), user_model.base_url
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "warning: the agent changed nothing" in proc.stderr and "my-local-model at " + user_model.base_url in proc.stdout
+    assert "warning: the agent changed nothing" in proc.stderr and f"my-local-model at {base_url}" in proc.stdout
     assert requests and {r["model"] for r in requests} == {"my-local-model"}
     assert all("tools" not in r for r in requests)  # --tool-mode text reached the agent
     assert (tmp_path / "out" / "patch.diff").read_text() == ""
