@@ -118,7 +118,7 @@ def replay(run_dir: Path, agent_id: int, repo: Path, problem_file: Path, out_dir
         (out_dir / "transcript.json").write_text(json.dumps(outcome.transcript, indent=1))
         result = {"agent": agent_id, "run": run.id, "status": status, "error": outcome.error, "model": config.model.agent_model,
                   "base_url": config.model.base_url, "agent_result": outcome.result,
-                  "model_calls": len(calls), "tokens": sum(c.prompt_tokens + c.completion_tokens for c in calls),
+                  "model_calls": len(calls), "tokens": record.tokens(replay_run.id),
                   "cost_usd": record.cost(run_id=replay_run.id)}
         (out_dir / "result.json").write_text(json.dumps(result, indent=1))
         return ReplayResult(out_dir / "patch.diff", out_dir / "transcript.json", status, outcome.error,
