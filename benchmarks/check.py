@@ -10,6 +10,7 @@ by task content and image), drops broken tasks, and stops counting flaky tests.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,9 @@ Status = Literal["ok", "flaky", "broken"]
 # Benchmarks whose tasks may pass untouched: Aider's Polyglot counts Exercism's refactoring exercises
 # (ledger, tree-building, markdown...), whose tests pass before any change.
 ALREADY_PASSING_KEPT = {"polyglot"}
-CHECK_VERSION = "2"  # of judge(): a cached verdict from an older one is checked again
+CHECK_VERSION = "2"
+BUILD_MARKERS = (" (build)", " (suite)")  # benchmarks/outcomes.py: a package that did not build or load
+ERROR_LINE = re.compile(r"\berror\b|cannot find|not found|does not exist", re.IGNORECASE)  # of judge(): a cached verdict from an older one is checked again
 
 
 @dataclass
@@ -52,6 +55,20 @@ def _failing(result: GradeResult) -> list[str]:
     return sorted(t for t, outcome in result.tests.items() if outcome != "PASSED")
 
 
+def _first_error(output: str) -> str:
+    """The first line of a build's output that reports an error (a compile or dependency failure
+    names no test), with the next line when it ends in a colon (CMake's message follows it), cut
+    short; "" when there is none."""
+    lines = [" ".join(line.split()) for line in output.splitlines()]
+    lines = [line for line in lines if line]
+    for i, line in enumerate(lines):
+        if ERROR_LINE.search(line):
+            if line.endswith(":") and i + 1 < len(lines):
+                line = f"{line} {lines[i + 1]}"
+            return line[:200]
+    return ""
+
+
 def judge(task: Task, untouched: GradeResult, references: list[GradeResult]) -> TaskCheck:
     """The verdict from the grades alone (kept apart from grading so it can be tested directly)."""
     check = TaskCheck(task.id, "ok", untouched=_word(untouched), reference=[_word(r) for r in references])
@@ -60,9 +77,16 @@ def judge(task: Task, untouched: GradeResult, references: list[GradeResult]) -> 
     broken_p2p = [t for t in task.pass_to_pass if untouched.tests.get(t) != "PASSED"]
     if not task.solution_patch:
         check.status, check.reason = "broken", "no reference solution"
+    elif task.rule == "all" and all(r.canaries_ran and not r.tests for r in (untouched, *references)):
+        # Nothing to grade: an empty test file (go-counter, a deprecated "write the tests" exercise).
+        check.status, check.reason = "broken", "its tests define no test case: nothing can be graded"
     elif not any(r.resolved for r in references):
         first = references[0]
-        detail = first.error or first.tampered or ", ".join(_failing(first)[:3]) or f"exit {first.exit_code}"
+        failing = _failing(first)
+        # A build that failed shows as one "<name> (build)" entry: its first error line says more.
+        named = ", ".join(failing[:3]) if not all(t.endswith(BUILD_MARKERS) for t in failing) else ""
+        detail = first.error or first.tampered or named or _first_error(first.output) \
+            or ", ".join(failing[:3]) or f"exit {first.exit_code}"
         check.status, check.reason = "broken", f"the reference solution does not pass ({detail})"
     elif untouched.resolved and task.benchmark in ALREADY_PASSING_KEPT:
         check.already_passing = True
@@ -81,6 +105,8 @@ def judge(task: Task, untouched: GradeResult, references: list[GradeResult]) -> 
 
 
 def check_task(sandbox: DockerSandbox, task: Task, runs: int = 2) -> TaskCheck:
+    if task.unavailable:
+        return TaskCheck(task.id, "broken", reason=f"cannot run offline: {task.unavailable}", untouched="not run")
     start = time.monotonic()
     untouched = grade(sandbox, task, "")
     references = [grade(sandbox, task, task.solution_patch or "") for _ in range(runs)] if task.solution_patch else [untouched]

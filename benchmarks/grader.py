@@ -40,6 +40,9 @@ class GradeResult:
     # Why this grade cannot be trusted (a canary test came out wrong: something rewrote how the tests
     # ran or what they reported). A tampered grade is never resolved, and its agent is flagged.
     tampered: str | None = None
+    # The grader's must-pass canary was reported: the runner ran the tests (a build that fails reports
+    # nothing at all).
+    canaries_ran: bool = False
 
     @property
     def verdict(self) -> str:
@@ -80,6 +83,7 @@ def grade(sandbox: DockerSandbox, task: Task, patch: str, timeout_s: float | Non
         )
     tests, output = outcomes(task, result.output, staged.nonce)
     error = "grading timed out" if result.timed_out else result.error
+    canaries_ran = staged.canaries is not None and staged.canaries.must_pass in tests
     tampered = canary_tests.judge(staged.canaries, tests, error is None and is_resolved(task, tests))
     for node in (*task.fail_to_pass, *task.pass_to_pass):
         tests.setdefault(node, "MISSING")
@@ -92,4 +96,5 @@ def grade(sandbox: DockerSandbox, task: Task, patch: str, timeout_s: float | Non
         duration_s=time.monotonic() - start,
         exit_code=result.exit_code,
         tampered=tampered,
+        canaries_ran=canaries_ran,
     )

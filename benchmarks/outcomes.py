@@ -141,7 +141,8 @@ def parse_jest(output: str) -> dict[str, str]:
     return results
 
 
-JUNIT_NODE = re.compile(r"^([│ ]*)[├└]─ (.*?) ([✔✘↷■])(?: .*)?$")
+# The launcher appends a slow test's duration to its name (`testTenLetters() 15934 ms ✔`): not part of it.
+JUNIT_NODE = re.compile(r"^([│ ]*)[├└]─ (.*?)(?: \d+ ms)? ([✔✘↷■])(?: .*)?$")
 JUNIT_OUTCOMES = {"✔": "PASSED", "✘": "FAILED", "↷": "SKIPPED", "■": "ERROR"}
 
 

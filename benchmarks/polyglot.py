@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 from collections.abc import Callable
@@ -34,13 +35,23 @@ from benchmarks.task import Task
 from kernel.config import dgm_home
 from kernel.errors import TaskError
 from kernel.patches import diff_trees
-from sandbox.image import JS_TOOLS_DIR, POLYGLOT
+from sandbox.image import (
+    ASSERTJ_JAR,
+    CARGO_REGISTRY,
+    GO_ENV,
+    GO_WARM_CACHE,
+    JAVA_CDS_DIR,
+    JS_TOOLS_DIR,
+    JUNIT_JAR,
+    POLYGLOT,
+)
 
 # Bump when the materialised layout or the reference patch changes: old cache folders are then
 # simply not found again (their names are content hashes that include this).
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 JAVA_REFERENCE_DIR = ".meta/src/reference/java/"
 JAVA_MAIN_DIR = "src/main/java/"
+RUST_EXAMPLE_MANIFEST = ".meta/Cargo-example.toml"
 # A user's checkout may hold what running the tests by hand leaves behind; none of it is exercise.
 ALWAYS_SKIPPED = {".git", "node_modules", "__pycache__", ".pytest_cache", ".gradle", ".idea", ".vscode"}
 
@@ -74,33 +85,68 @@ def _python_command(ex: Exercise) -> str:
     return f"exec 2>&1; python3 -m pytest {_quoted(ex.tests)}"
 
 
-GO_ENV = ("GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local GO111MODULE=on "
-          "GOCACHE=/tmp/dgm-go/cache GOPATH=/tmp/dgm-go/path")
-
-
 def _go_command(ex: Exercise) -> str:
     # GOPROXY=off: a module that is not already local fails at once instead of hanging on the
-    # network; the exercises use only the standard library.
-    return f"exec 2>&1; export {GO_ENV}; go test -v ./..."
+    # network; the exercises use only the standard library. The build cache starts as a copy of the
+    # image's, where the standard library is already compiled.
+    return (f"exec 2>&1; export {GO_ENV}; mkdir -p /tmp/dgm-go; cp -r {GO_WARM_CACHE} /tmp/dgm-go/cache; "
+            f"go test -v ./...")
 
 
+# A grade builds once: no incremental-compilation cache and no debug info to write (both only cost
+# time; overflow checks and debug assertions stay as in any test build).
 CARGO_ENV = ("CARGO_HOME=/tmp/dgm-cargo/home CARGO_TARGET_DIR=/tmp/dgm-cargo/target CARGO_NET_OFFLINE=true "
-             "CARGO_TERM_COLOR=never")
+             "CARGO_TERM_COLOR=never CARGO_INCREMENTAL=0 CARGO_PROFILE_DEV_DEBUG=0 CARGO_PROFILE_TEST_DEBUG=0")
+# crates.io is replaced by Debian's crate packages in the image: a dependency the exercise's Cargo.toml
+# asks for (time, rand, anyhow, ...) resolves offline, and any other fails at once.
+CARGO_SOURCE = (f"--config 'source.crates-io.replace-with=\"debian\"' "
+                f"--config 'source.debian.directory=\"{CARGO_REGISTRY}\"'")
 
 
 def _rust_command(ex: Exercise) -> str:
     # --include-ignored: the track marks all but the first test #[ignore] for learners; Aider runs
     # them all, and so do we.
-    return f"exec 2>&1; export {CARGO_ENV}; cargo test --offline -- --include-ignored"
+    return f"exec 2>&1; export {CARGO_ENV}; cargo test --offline {CARGO_SOURCE} -- --include-ignored"
+
+
+JEST_TIMEOUT_MS = 20_000
 
 
 def _javascript_command(ex: Exercise) -> str:
     # The grader links node_modules to the tools installed in the image at build time, and un-skips
     # the tests the track skips for learners (xtest/xit/xdescribe), as Aider does (runners.py).
-    return f"exec 2>&1; {JS_TOOLS_DIR}/node_modules/.bin/jest --ci --verbose --runTestsByPath {_quoted(ex.tests)}"
+    # Jest's 5 s per test is a wall-clock limit: on a machine busy grading (a suite check grades
+    # several exercises at once) parallel-letter-frequency's 50 worker threads outlast it.
+    return (f"exec 2>&1; {JS_TOOLS_DIR}/node_modules/.bin/jest --ci --verbose --testTimeout={JEST_TIMEOUT_MS} "
+            f"--runTestsByPath {_quoted(ex.tests)}")
 
 
-JAVA_CLASSPATH = "/usr/share/java/junit-platform-console-standalone.jar:/usr/share/java/assertj-core.jar"
+JAVA_CLASSPATH = f"{JUNIT_JAR}:{ASSERTJ_JAR}"
+# The image's class-data sharing archives (JAVA_CDS_DIR) make each JVM start about twice as fast;
+# -Xlog:disable keeps the JVM from printing into the test output should an archive not match. javac
+# runs briefly, so it also gets the quick compiler only and the serial collector; the tests do not
+# (java-alphametics' solver takes three times as long without the optimising compiler).
+JVM_FLAGS = ("-Xlog:disable",)
+JAVAC_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+# The libraries Polyglot's Java exercises build with besides JUnit and AssertJ (build.gradle's
+# `implementation` lines), and the jar in the image that provides each: Debian packages them, Maven
+# Central cannot be reached. An exercise that needs any other is reported as not runnable offline.
+JAVA_LIBRARIES = {"org.json:json": "/usr/share/java/json-latest.jar"}
+GRADLE_IMPLEMENTATION = re.compile(r"""^\s*implementation\s*\(?\s*["']([\w.-]+):([\w.-]+)(?::([\w.+-]+))?["']""", re.M)
+
+
+def java_libraries(ex: Exercise) -> tuple[list[str], list[str]]:
+    """(the image's jars the exercise builds with, the Maven coordinates of those it lacks)."""
+    gradle = ex.folder / "build.gradle"
+    text = gradle.read_text(encoding="utf-8", errors="replace") if gradle.is_file() else ""
+    jars, missing = [], []
+    for group, artifact, version in GRADLE_IMPLEMENTATION.findall(text):
+        jar = JAVA_LIBRARIES.get(f"{group}:{artifact}")
+        if jar:
+            jars.append(jar)
+        else:
+            missing.append(f"{group}:{artifact}" + (f":{version}" if version else ""))
+    return jars, missing
 
 
 def _java_command(ex: Exercise) -> str:
@@ -108,16 +154,30 @@ def _java_command(ex: Exercise) -> str:
     # console launcher do the same build offline with Debian's jars. The grader removes @Disabled,
     # as Aider does, so every test runs (runners.py).
     out = "/tmp/dgm-java"
+    libraries = "".join(f":{jar}" for jar in java_libraries(ex)[0])
+    javac_flags = (*JVM_FLAGS, *JAVAC_FLAGS, f"-XX:SharedArchiveFile={JAVA_CDS_DIR}/javac.jsa")
+    junit_flags = (*JVM_FLAGS, f"-XX:SharedArchiveFile={JAVA_CDS_DIR}/junit.jsa")
     return (
         f"exec 2>&1; set -e; "
         f"rm -rf {out}; mkdir -p {out}/classes; find src -name '*.java' > {out}/sources; "
-        f"javac -encoding UTF-8 -nowarn -d {out}/classes -cp {JAVA_CLASSPATH} @{out}/sources; "
+        f"javac {' '.join('-J' + f for f in javac_flags)} -encoding UTF-8 -nowarn -d {out}/classes "
+        f"-cp {JAVA_CLASSPATH}{libraries} @{out}/sources; "
         f"for r in src/main/resources src/test/resources; do if [ -d $r ]; then cp -r $r/. {out}/classes/; fi; done; "
-        f"java -Dsun.stdout.encoding=UTF-8 -jar /usr/share/java/junit-platform-console-standalone.jar "
+        f"java {' '.join(junit_flags)} -Dsun.stdout.encoding=UTF-8 -jar {JUNIT_JAR} execute "
         f"--disable-banner --disable-ansi-colors --details=tree --details-theme=unicode --fail-if-no-tests "
         f"--exclude-engine=junit-vintage --exclude-engine=junit-platform-suite "
-        f"--class-path {out}/classes:/usr/share/java/assertj-core.jar --scan-class-path={out}/classes"
+        f"--class-path {out}/classes:{ASSERTJ_JAR}{libraries} --scan-class-path={out}/classes"
     )
+
+
+def unavailable(ex: Exercise) -> str:
+    """What the exercise needs that cannot be had offline, or "" (the check reports it, never grades it)."""
+    if ex.language == "java":
+        missing = java_libraries(ex)[1]
+        if missing:
+            return (f"needs {', '.join(missing)} from Maven Central, which cannot be reached, and no Debian "
+                    "package provides it")
+    return ""
 
 
 def _cpp_command(ex: Exercise) -> str:
@@ -125,10 +185,13 @@ def _cpp_command(ex: Exercise) -> str:
     # folder, so the build runs in a copy named after the exercise (/repo would make it "repo").
     # Only the test executable is built (not the target that would also run it with the default
     # reporter), then run with Catch2's XML reporter, which names every test case and its result.
+    # EXERCISM_TEST_SUITE links the image's prebuilt Catch2 main (Exercism's test runner does the
+    # same) instead of compiling the bundled catch.hpp's main in every grade.
     slug = shlex.quote(ex.slug)
     work = f"/tmp/dgm-cpp/{slug}"
     return (f"exec 2>&1; set -e; rm -rf /tmp/dgm-cpp; mkdir -p /tmp/dgm-cpp; cp -a /repo {work}; cd {work}; "
-            f"cmake -S . -B build -DEXERCISM_RUN_ALL_TESTS=1 -G 'Unix Makefiles' --log-level=WARNING; "
+            f"cmake -S . -B build -DEXERCISM_RUN_ALL_TESTS=1 -DEXERCISM_TEST_SUITE=1 -G 'Unix Makefiles' "
+            f"--log-level=WARNING; "
             f"make -C build -j4 {slug}; build/{slug} -r xml")
 
 
@@ -281,7 +344,8 @@ def example_targets(ex: Exercise) -> dict[str, str] | None:
 
     Java's reference tree mirrors src/main/java/. Elsewhere each example is matched to the one
     solution file with its extension (python .meta/example.py, go .meta/example.go, rust
-    .meta/example.rs -> src/lib.rs, cpp .meta/example.cpp/.h, javascript .meta/proof.ci.js).
+    .meta/example.rs -> src/lib.rs, cpp .meta/example.cpp/.h, javascript .meta/proof.ci.js). A Rust
+    example's .meta/Cargo-example.toml replaces Cargo.toml.
     """
     if not ex.examples or any(not (ex.folder / e).is_file() for e in ex.examples):
         return None
@@ -297,6 +361,9 @@ def example_targets(ex: Exercise) -> dict[str, str] | None:
         mapping[example] = candidates[0]
     if len(set(mapping.values())) != len(mapping):
         return None  # two examples for one file: ambiguous
+    # The Rust track keeps the manifest its example builds with (the crates it uses) beside it.
+    if ex.language == "rust" and (ex.folder / RUST_EXAMPLE_MANIFEST).is_file() and "Cargo.toml" in ex.solution:
+        mapping[RUST_EXAMPLE_MANIFEST] = "Cargo.toml"
     return mapping
 
 
@@ -336,4 +403,5 @@ def _task(ex: Exercise, folder: Path) -> Task:
         editable=editable,
         benchmark="polyglot",
         language=ex.language,
+        unavailable=unavailable(ex),
     )

@@ -13,6 +13,10 @@ are stripped (and recorded):
 - symbolic links (a link could point a test path elsewhere);
 - with an `editable` list (Polyglot), everything but those files.
 
+One exception: a Rust exercise's `Cargo.toml`, when the task lets it be edited, is kept, and the grader
+grades with the untouched manifest plus the patch's plain crate dependencies only
+(benchmarks/cargo_manifest.py).
+
 Stripping is the first layer; the grader also runs the tests in a tree the code under test cannot
 write (benchmarks/staging.py), with a pinned runner configuration (benchmarks/runners.py) and canary
 tests (benchmarks/canary_tests.py).
@@ -26,6 +30,7 @@ from pathlib import PurePosixPath
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
+from benchmarks.cargo_manifest import MANIFEST
 from benchmarks.task import Task
 
 # Any runner: bytecode a test module could be loaded from instead of its source, version control, and
@@ -79,7 +84,15 @@ def is_runner_file(runner: str, path: str) -> bool:
     return _matches(parts[-1], COMMON_NAMES | RUNNER_NAMES.get(runner, set()))
 
 
+def is_merged_manifest(task: Task, path: str) -> bool:
+    """A Rust exercise's own Cargo.toml where the task lets it be edited: the patch's version is
+    kept, and the grader takes only its dependencies from it (benchmarks/cargo_manifest.py)."""
+    return task.runner == "cargo" and path == MANIFEST and task.editable is not None and MANIFEST in task.editable
+
+
 def is_protected(task: Task, hidden: set[str], path: str) -> bool:
+    if is_merged_manifest(task, path):
+        return False
     if path in hidden or is_runner_file(task.runner, path):
         return True
     return task.editable is not None and path not in task.editable

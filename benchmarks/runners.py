@@ -18,12 +18,15 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
+import shutil
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from benchmarks.cargo_manifest import MANIFEST, merged
 from benchmarks.outcomes import parse, record
+from benchmarks.protect import is_merged_manifest
 from benchmarks.task import Task
 from kernel.errors import TaskError
 from sandbox.image import JS_TOOLS_DIR
@@ -174,9 +177,26 @@ def _prepare_junit(repo: Path, task: Task) -> None:
     _rewrite(repo, task, JAVA_DISABLED, "")
 
 
+def _prepare_cargo(repo: Path, task: Task) -> None:
+    # Whatever the patch did to an editable Cargo.toml (or if it removed it), the manifest graded is
+    # the untouched one with the patch's plain crate dependencies.
+    if not is_merged_manifest(task, MANIFEST):
+        return
+    untouched = (task.repo_dir / MANIFEST).read_text(encoding="utf-8", errors="replace")
+    target = repo / MANIFEST
+    patched = target.read_text(encoding="utf-8", errors="replace") if target.is_file() else untouched
+    text, _ = merged(untouched, patched)
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    else:
+        target.unlink(missing_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
 RUNNERS: dict[str, Runner] = {
     # Everything pytest needs is in its command; the empty configuration ships with the runner files.
     "pytest": Runner("pytest", (*PYTEST_RUNNER_FILES, "pytest.ini")),
     "jest": Runner("jest", (), _prepare_jest),
     "junit": Runner("junit", (), _prepare_junit),
+    "cargo": Runner("cargo", (), _prepare_cargo),
 }

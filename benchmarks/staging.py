@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.canary_tests import Canaries, plant
-from benchmarks.protect import is_runner_file
+from benchmarks.protect import is_merged_manifest, is_runner_file
 from benchmarks.task import Task
 from kernel.git import GitError, git
 from kernel.trees import copy_tree
@@ -103,7 +103,8 @@ def _verify(task: Task, repo: Path) -> None:
         original = task.repo_dir / rel
         if path.is_symlink() and not (original.is_symlink() and os.readlink(original) == os.readlink(path)):
             raise PatchRejected(f"the patch makes a symbolic link ({rel}), which the grader refuses")
-        if path.is_file() and not path.is_symlink() and is_runner_file(task.runner, rel) and not _same(original, path):
+        if (path.is_file() and not path.is_symlink() and is_runner_file(task.runner, rel)
+                and not is_merged_manifest(task, rel) and not _same(original, path)):
             raise PatchRejected(f"the patch changes {rel}, which decides how the tests run")
     for rel, original in _walk(task.repo_dir):
         if is_runner_file(task.runner, rel) and original.is_file() and not (repo / rel).exists():

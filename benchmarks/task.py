@@ -51,6 +51,9 @@ class Task:
     # The untouched repository already passes (Exercism's refactoring exercises, which Aider's Polyglot
     # counts): the suite check says so, and every patch is graded, an empty one included.
     already_passing: bool = False
+    # What the task needs that this machine cannot have (a library only a registry that cannot be
+    # reached offers): the suite check reports it broken with this reason, without grading it.
+    unavailable: str = ""
 
     @property
     def hidden_files(self) -> tuple[str, ...]:

@@ -51,7 +51,7 @@ ToolModeOption = typer.Option(
 @app.command()
 def setup(
     image: Optional[str] = typer.Option(None, help="Sandbox image tag to build."),
-    polyglot: bool = typer.Option(False, "--polyglot", help="Also build the Polyglot image (six toolchains, ~2 min, 1.9 GB)."),
+    polyglot: bool = typer.Option(False, "--polyglot", help="Also build the Polyglot image (six toolchains from Debian trixie, ~5 min, 2.2 GB)."),
     local_model: bool = typer.Option(
         False, "--local-model", help="Also install llama.cpp's server and SmolLM2-135M, a small open model to try dgm on "
                                      "without any API (built from source, ~5 min; docs/MODELS.md)."),

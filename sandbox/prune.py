@@ -25,7 +25,7 @@ import docker
 import requests
 from docker.errors import APIError, DockerException, NotFound
 
-from sandbox.image import MANAGED_LABEL, RECIPES, SUITE
+from sandbox.image import MANAGED_LABEL, RECIPES
 
 RECIPE_LABEL = "dgm.recipe"  # <recipe name>-<version>, set by Recipe.changes()
 # Images built on top of a recipe (SWE-bench ones) inherit its dgm.recipe label; their own dgm.role
@@ -77,8 +77,9 @@ def _recipe_versions(labels: dict[str, str], tags: Iterable[str]) -> Iterator[tu
     yield name, version
     for tag in tags:
         repo, _, version = tag.rpartition(":")
-        if repo.startswith("dgm-") and version.startswith(f"{SUITE}-"):
-            yield repo.removeprefix("dgm-"), version.removeprefix(f"{SUITE}-")
+        suite, _, number = version.rpartition("-")
+        if repo.startswith("dgm-") and suite:  # dgm-<name>:<Debian release>-<version>
+            yield repo.removeprefix("dgm-"), number
 
 
 def _reason(image: dict[str, Any], max_age_days: float | None, now: float) -> str | None:

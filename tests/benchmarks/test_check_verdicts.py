@@ -3,7 +3,7 @@
 import dataclasses
 from pathlib import Path
 
-from benchmarks.check import TaskCheck, judge, usable_tasks
+from benchmarks.check import TaskCheck, check_task, judge, usable_tasks
 from benchmarks.grader import GradeResult
 from benchmarks.task import Task
 
@@ -90,3 +90,30 @@ def test_usable_tasks_keeps_order_and_reports_what_it_dropped(tmp_path):
     checks = {"good": TaskCheck("good", "ok"), "bad": TaskCheck("bad", "broken", "x")}
     kept, dropped = usable_tasks([bad, good], checks)
     assert [t.id for t in kept] == ["good"] and [c.task_id for c in dropped] == ["bad"]
+
+
+def test_a_reference_that_does_not_build_is_reported_with_the_build_error(tmp_path):
+    output = ("    Updating crates-io index\nerror: failed to select a version for the requirement `rand = \"^0.3.12\"`\n"
+              "candidate versions found which didn't match: 0.8.5\n")
+    build_failure = GradeResult(resolved=False, tests={"robot-name (build)": "ERROR"}, output=output, exit_code=101)
+    check = judge(_task(tmp_path, rule="all", fail_to_pass=(), pass_to_pass=()), UNTOUCHED, [build_failure] * 2)
+    assert check.status == "broken"
+    assert check.reason == ("the reference solution does not pass (error: failed to select a version for the "
+                            "requirement `rand = \"^0.3.12\"`)")
+
+
+def test_a_task_that_needs_what_cannot_be_had_offline_is_broken_without_grading(tmp_path):
+    task = _task(tmp_path, unavailable="needs a.b:c:1 from Maven Central")
+    check = check_task(None, task)  # no sandbox: nothing may be graded
+    assert (check.status, check.untouched, check.reference) == ("broken", "not run", [])
+    assert check.reason == "cannot run offline: needs a.b:c:1 from Maven Central"
+
+
+def test_tests_that_define_no_test_case_are_named_as_such_but_a_build_failure_is_not(tmp_path):
+    task = _task(tmp_path, rule="all", fail_to_pass=(), pass_to_pass=())
+    ran_nothing = GradeResult(resolved=False, tests={}, exit_code=1, canaries_ran=True)  # go-counter
+    check = judge(task, ran_nothing, [ran_nothing] * 2)
+    assert (check.status, check.reason) == ("broken", "its tests define no test case: nothing can be graded")
+    built_nothing = GradeResult(resolved=False, tests={}, exit_code=2, output="CMake Error at CMakeLists.txt:13\n")
+    check = judge(task, built_nothing, [built_nothing] * 2)
+    assert check.reason == "the reference solution does not pass (CMake Error at CMakeLists.txt:13)"

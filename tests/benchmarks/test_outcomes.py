@@ -263,6 +263,15 @@ def test_junit_tree_leaves_are_tests_with_their_class_path() -> None:
     }
 
 
+def test_a_slow_junit_test_keeps_its_name_without_the_duration_the_launcher_adds() -> None:
+    # Seen in java-alphametics: the same test must have the same id in every run.
+    output = ("╷\n└─ JUnit Jupiter ✔\n   └─ AlphameticsTest ✔\n      ├─ testTenLetters() 15934 ms ✔\n"
+              "      ├─ testSlowFailure() 6021 ms ✘ expected: <1> but was: <2>\n      └─ testFourLetters() ✔\n")
+    assert parse_junit(output) == {"AlphameticsTest::testTenLetters()": "PASSED",
+                                   "AlphameticsTest::testSlowFailure()": "FAILED",
+                                   "AlphameticsTest::testFourLetters()": "PASSED"}
+
+
 def test_junit_engines_without_tests_are_not_tests() -> None:
     output = ("╷\n├─ JUnit Platform Suite ✔\n├─ JUnit Jupiter ✔\n│  └─ LeapTest ✔\n│     └─ leap() ■ aborted\n"
               "└─ JUnit Vintage ✔\n")

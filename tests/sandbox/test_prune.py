@@ -10,7 +10,7 @@ import docker
 import pytest
 from docker.errors import NotFound
 
-from sandbox.image import MANAGED_LABEL, SANDBOX
+from sandbox.image import MANAGED_LABEL, POLYGLOT, SANDBOX
 from sandbox.prune import outdated_recipe, prune_images, prune_outdated_images
 
 pytestmark = pytest.mark.docker
@@ -26,6 +26,8 @@ def test_only_lower_versions_of_our_own_recipes_are_outdated():
     # The first images were labelled with the bare version: their tag names the recipe.
     assert outdated_recipe({"dgm.recipe": "1"}, ["dgm-sandbox:bookworm-1"]) == OUTDATED
     assert outdated_recipe({"dgm.recipe": "1"}, ["dgm-sandbox:bookworm-2", "mine:bookworm-1"]) is None
+    # A recipe that moved to another Debian release: the version after the release still counts.
+    assert outdated_recipe({}, ["dgm-polyglot:bookworm-1"]) == f"outdated recipe polyglot-1, now {POLYGLOT.tag}"
     # A SWE-bench image inherits its base's recipe label, but it is not the recipe's image.
     assert outdated_recipe({"dgm.recipe": "sandbox-1", "dgm.role": "swebench-image"}) is None
 
