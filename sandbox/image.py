@@ -269,11 +269,21 @@ def build_image(client: docker.DockerClient, recipe: Recipe = SANDBOX, log: Log 
         repo, _, version = tag.partition(":")
         log(f"docker import as {tag} ...")
         client.api.import_image_from_file(str(tarball), repository=repo, tag=version or "latest", changes=recipe.changes())
-    for warmup in recipe.warmups:
-        _warm(client, tag, warmup, log)
+    warm_up(client, tag, recipe.warmups, log)
     if not image_exists(client, tag):
         raise SandboxError(f"docker import did not produce {tag}")
     return tag
+
+
+def warm_up(client: docker.DockerClient, tag: str, scripts: tuple[str, ...], log: Log = print) -> None:
+    """Run each warm-up script in ``tag``'s image and commit it; if one fails, the image is removed
+    (a half-warmed image under the final tag would pass for a built one next time)."""
+    try:
+        for script in scripts:
+            _warm(client, tag, script, log)
+    except BaseException:
+        client.images.remove(tag, force=True)
+        raise
 
 
 def _warm(client: docker.DockerClient, tag: str, script: str, log: Log) -> None:
@@ -288,8 +298,9 @@ def _warm(client: docker.DockerClient, tag: str, script: str, log: Log) -> None:
             tail = container.logs().decode("utf-8", "replace").strip().splitlines()[-3:]
             raise SandboxError(f"warming {tag} failed (exit {code}): {' | '.join(tail)}")
         repo, _, version = tag.partition(":")
-        # The container's command would become the image's; images made here have none.
-        container.commit(repository=repo, tag=version, conf={"Cmd": None})
+        # The container's command would become the image's: the default command is plain bash, as in
+        # Debian's own images (an empty one does not replace the container's).
+        container.commit(repository=repo, tag=version, changes=['CMD ["bash"]'])
     finally:
         container.remove(force=True)
 
