@@ -26,9 +26,9 @@ Status = Literal["ok", "flaky", "broken"]
 # Benchmarks whose tasks may pass untouched: Aider's Polyglot counts Exercism's refactoring exercises
 # (ledger, tree-building, markdown...), whose tests pass before any change.
 ALREADY_PASSING_KEPT = {"polyglot"}
-CHECK_VERSION = "2"
+CHECK_VERSION = "3"  # of judge(): a cached verdict from an older one is checked again
 BUILD_MARKERS = (" (build)", " (suite)")  # benchmarks/outcomes.py: a package that did not build or load
-ERROR_LINE = re.compile(r"\berror\b|cannot find|not found|does not exist", re.IGNORECASE)  # of judge(): a cached verdict from an older one is checked again
+ERROR_LINE = re.compile(r"\berror\b|cannot find|not found|does not exist", re.IGNORECASE)
 
 
 @dataclass

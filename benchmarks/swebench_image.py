@@ -49,7 +49,7 @@ from benchmarks.task import Task
 from kernel.errors import SandboxError, TaskError
 from kernel.git import FOREIGN_REPO_ENV, git
 from sandbox.container import OWNER_LABEL, wait_or_kill  # `dgm cleanup` finds dead builds by OWNER_LABEL
-from sandbox.image import MANAGED_LABEL, default_tag, image_exists
+from sandbox.image import MANAGED_LABEL, default_tag, image_exists, output_tail
 
 Log = Callable[[str], None]
 
@@ -176,10 +176,6 @@ def _tar_bytes(entries: Iterable[tuple[str, Path]]) -> bytes:
     return buf.getvalue()
 
 
-def _tail(text: str, lines: int = LOG_TAIL_LINES) -> str:
-    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip())
-
-
 def ensure_swebench_image(client: docker.DockerClient, spec: ImageSpec, log: Log = print,
                           timeout_s: float = BUILD_TIMEOUT_S, ca_bundle: Path | None = HOST_CA_BUNDLE) -> str:
     """The image for ``spec``: reused when its tag exists, else built (network only while building)."""
@@ -225,9 +221,9 @@ def _run_build(client: docker.DockerClient, spec: ImageSpec, tag: str, archives:
         _, exit_code = wait_or_kill(container, timeout_s)
         output = container.logs(stdout=True, stderr=True, tail=200).decode("utf-8", "replace")
         if exit_code is None:
-            raise SandboxError(f"building {tag} timed out after {timeout_s:.0f} s: {_tail(output)}")
+            raise SandboxError(f"building {tag} timed out after {timeout_s:.0f} s: {output_tail(output, LOG_TAIL_LINES)}")
         if exit_code != 0:
-            raise SandboxError(f"building {tag} failed (exit {exit_code}): {_tail(output)}")
+            raise SandboxError(f"building {tag} failed (exit {exit_code}): {output_tail(output, LOG_TAIL_LINES)}")
         repository, _, version = tag.partition(":")
         container.commit(repository=repository, tag=version, changes=[
             f"ENV PATH={VENV}/bin:{BASE_PATH}",

@@ -78,6 +78,11 @@ JS_TOOLS = {
 }
 
 
+def output_tail(text: str, lines: int = 3) -> str:
+    """The last non-blank lines of a command's output, on one line: what an error message quotes."""
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip())
+
+
 def _host_npm(log: Log) -> str:
     npm = shutil.which("npm")
     if npm is None:
@@ -106,8 +111,7 @@ def install_js_tools(rootfs: Path, log: Log) -> None:
            "--loglevel=error", "--no-package-lock"]
     proc = subprocess.run(cmd, cwd=target, capture_output=True, text=True)
     if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        raise SandboxError(f"npm install of the JavaScript test tools failed: {' | '.join(tail)}")
+        raise SandboxError(f"npm install of the JavaScript test tools failed: {output_tail(proc.stderr or proc.stdout)}")
     if not (target / "node_modules" / ".bin" / "jest").exists():
         raise SandboxError("npm install finished but jest is missing from the JavaScript test tools")
     # Root-owned and world-readable: every container (uid 1000) uses it, none may change it.
@@ -134,8 +138,7 @@ def apt_step(*packages: str) -> Step:
                         ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]):
                 proc = subprocess.run(["chroot", str(rootfs), *cmd], env=env, capture_output=True, text=True)
                 if proc.returncode != 0:
-                    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-                    raise SandboxError(f"`{' '.join(cmd)}` in the image failed: {' | '.join(tail)}")
+                    raise SandboxError(f"`{' '.join(cmd)}` in the image failed: {output_tail(proc.stderr or proc.stdout)}")
         finally:
             extra.unlink(missing_ok=True)
             (rootfs / "etc/resolv.conf").write_text("")
@@ -257,8 +260,7 @@ def build_image(client: docker.DockerClient, recipe: Recipe = SANDBOX, log: Log 
                str(rootfs), MIRROR]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-            raise SandboxError(f"debootstrap failed: {' | '.join(tail)}")
+            raise SandboxError(f"debootstrap failed: {output_tail(proc.stderr or proc.stdout)}")
         for step in recipe.steps:
             step(rootfs, log)
         # Package caches and docs only cost space in every container.
@@ -295,8 +297,8 @@ def _warm(client: docker.DockerClient, tag: str, script: str, log: Log) -> None:
         container.start()
         code = container.wait().get("StatusCode", 1)
         if code != 0:
-            tail = container.logs().decode("utf-8", "replace").strip().splitlines()[-3:]
-            raise SandboxError(f"warming {tag} failed (exit {code}): {' | '.join(tail)}")
+            logs = container.logs().decode("utf-8", "replace")
+            raise SandboxError(f"warming {tag} failed (exit {code}): {output_tail(logs)}")
         repo, _, version = tag.partition(":")
         # The container's command would become the image's: the default command is plain bash, as in
         # Debian's own images (an empty one does not replace the container's).
