@@ -1,4 +1,5 @@
-"""Caches that make grading cheap to repeat: grades by (task, patch), suite checks by task.
+"""Caches that make grading cheap to repeat: grades by (task, patch), suite checks by task, and how long
+each task's check last took (by the task's content alone), so the next check starts the slowest first.
 
 Both live in one SQLite file under DGM_HOME, shared by every run on the machine. A key includes the
 task's content hash and the image's id, so editing a task or rebuilding an image never serves a stale
@@ -24,6 +25,7 @@ GRADER_VERSION = "3"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS grades (key TEXT PRIMARY KEY, result TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checks (key TEXT PRIMARY KEY, result TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS durations (key TEXT PRIMARY KEY, result TEXT NOT NULL);
 """
 
 

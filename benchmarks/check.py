@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import statistics
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from benchmarks.cache import GRADER_VERSION, GradeCache
-from benchmarks.grader import GradeResult, grade
+from benchmarks.grader import GradeResult, grade_trusted
 from benchmarks.task import Task
 from sandbox.container import DockerSandbox
 
@@ -108,9 +109,10 @@ def check_task(sandbox: DockerSandbox, task: Task, runs: int = 2) -> TaskCheck:
     if task.unavailable:
         return TaskCheck(task.id, "broken", reason=f"cannot run offline: {task.unavailable}", untouched="not run")
     start = time.monotonic()
-    untouched = grade(sandbox, task, "")
-    references = [grade(sandbox, task, task.solution_patch or "") for _ in range(runs)] if task.solution_patch else [untouched]
-    check = judge(task, untouched, references)
+    # The benchmark's own trees: all of a task's grades in one container (see grade_trusted).
+    references = [task.solution_patch] * runs if task.solution_patch else []
+    untouched, *graded = grade_trusted(sandbox, task, ["", *references])
+    check = judge(task, untouched, graded or [untouched])
     check.duration_s = time.monotonic() - start
     return check
 
@@ -136,12 +138,13 @@ def check_suite(
         check = TaskCheck(**hit) if hit else check_task(sandbox, task)
         if cache and not hit and not check.untouched.startswith("grading timed out"):
             cache.put("checks", key, dataclasses.asdict(check))
+            cache.put("durations", task.content_hash(), {"seconds": check.duration_s})
         results[task.id] = check
         on_result(task, check, hit is not None)
 
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="dgm-check")
     try:
-        for future in [pool.submit(one, t) for t in tasks]:
+        for future in [pool.submit(one, t) for t in slowest_first(tasks, cache)]:
             future.result()
     except BaseException:
         # Ctrl-C or a failure: no queued task starts, and nothing waits here for the running ones; the
@@ -150,6 +153,19 @@ def check_suite(
         raise
     pool.shutdown()
     return results
+
+
+def slowest_first(tasks: list[Task], cache: GradeCache | None) -> list[Task]:
+    """The tasks in the order to check them: the slowest last time first, so the check does not end
+    waiting on one long task while the other workers stand idle. A task never timed takes the middle
+    place (the median known time); with none known, the order is as given."""
+    if cache is None:
+        return tasks
+    known = {t.id: hit["seconds"] for t in tasks if (hit := cache.get("durations", t.content_hash()))}
+    if not known:
+        return tasks
+    middle = statistics.median(known.values())
+    return sorted(tasks, key=lambda t: -known.get(t.id, middle))
 
 
 def usable_tasks(tasks: list[Task], checks: dict[str, TaskCheck]) -> tuple[list[Task], list[TaskCheck]]:

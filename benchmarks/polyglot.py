@@ -37,13 +37,15 @@ from kernel.errors import TaskError
 from kernel.patches import diff_trees
 from sandbox.image import (
     ASSERTJ_JAR,
-    CARGO_REGISTRY,
+    CARGO_ENV,
+    CARGO_SOURCE,
     GO_ENV,
     GO_WARM_CACHE,
     JAVA_CDS_DIR,
     JS_TOOLS_DIR,
     JUNIT_JAR,
     POLYGLOT,
+    RUST_WARM_TARGET,
 )
 
 # Bump when the materialised layout or the reference patch changes: old cache folders are then
@@ -93,20 +95,12 @@ def _go_command(ex: Exercise) -> str:
             f"go test -v ./...")
 
 
-# A grade builds once: no incremental-compilation cache and no debug info to write (both only cost
-# time; overflow checks and debug assertions stay as in any test build).
-CARGO_ENV = ("CARGO_HOME=/tmp/dgm-cargo/home CARGO_TARGET_DIR=/tmp/dgm-cargo/target CARGO_NET_OFFLINE=true "
-             "CARGO_TERM_COLOR=never CARGO_INCREMENTAL=0 CARGO_PROFILE_DEV_DEBUG=0 CARGO_PROFILE_TEST_DEBUG=0")
-# crates.io is replaced by Debian's crate packages in the image: a dependency the exercise's Cargo.toml
-# asks for (time, rand, anyhow, ...) resolves offline, and any other fails at once.
-CARGO_SOURCE = (f"--config 'source.crates-io.replace-with=\"debian\"' "
-                f"--config 'source.debian.directory=\"{CARGO_REGISTRY}\"'")
-
-
 def _rust_command(ex: Exercise) -> str:
     # --include-ignored: the track marks all but the first test #[ignore] for learners; Aider runs
-    # them all, and so do we.
-    return f"exec 2>&1; export {CARGO_ENV}; cargo test --offline {CARGO_SOURCE} -- --include-ignored"
+    # them all, and so do we. The target folder starts as a copy of the image's, where the crates the
+    # exercises use are already built (sandbox/image.py, RUST_WARM_SETS).
+    return (f"exec 2>&1; export {CARGO_ENV}; mkdir -p /tmp/dgm-cargo; cp -a {RUST_WARM_TARGET} /tmp/dgm-cargo/target; "
+            f"cargo test --offline {CARGO_SOURCE} -- --include-ignored")
 
 
 JEST_TIMEOUT_MS = 20_000

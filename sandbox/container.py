@@ -1,4 +1,5 @@
 """One fresh container per command: copy inputs in, run with hard limits, copy outputs out, remove.
+(`run_steps` runs several trusted commands in one instead: sandbox/steps.py.)
 
 Isolation: ``network_mode=none`` (loopback only), an unprivileged user, all capabilities dropped,
 no-new-privileges, memory/CPU/pid limits, bounded logs. The wall-time limit kills the container,
@@ -36,11 +37,13 @@ from sandbox.config import SandboxConfig
 from sandbox.disk import DiskWatch, layer_meter, stop_for_disk
 from sandbox.image import MANAGED_LABEL
 from sandbox.seccomp import wrap
-from sandbox.tario import OutputLimits, extract_tar, human_size, remove_tree, tar_directory
+from sandbox.steps import OUT, Step, driver_command, read_results, steps_archive
+from sandbox.tario import OutputLimits, extract_tar, human_size, remove_tree, scratch_dir, tar_directory
 
-SANDBOX_UID = 1000
 OWNER_LABEL = "dgm.owner_pid"
+SANDBOX_UID = 1000
 MAX_LOG_BYTES = 2_000_000
+LOG_TAIL_LINES = 5000  # a command's output kept: its last lines, then its last MAX_LOG_BYTES of those
 WAIT_SLICE_S = 1.0
 # Whatever the Docker client, requests or urllib3 can raise while talking to the engine.
 DOCKER_ERRORS = (DockerException, requests.RequestException, urllib3.exceptions.HTTPError, OSError)
@@ -134,19 +137,13 @@ class DockerSandbox:
         timeout_s = timeout_s or self.config.agent_timeout_s
         container = self._create(image or self.config.image, command, mounts or [], env or {}, workdir, labels or {})
         start = time.monotonic()
-        watch: DiskWatch | None = None
         try:
             for target, source in (inputs or {}).items():
                 container.put_archive("/", tar_directory(source, target.strip("/"), uid=SANDBOX_UID))
             for data in archives or []:
                 container.put_archive("/", data)
-            container.start()
-            meter = layer_meter(self.client, container)
-            watch = DiskWatch(self.config.disk_bytes, meter, lambda: stop_for_disk(container, meter),
-                              freeze=container.pause, thaw=container.unpause).start()
-            timed_out, exit_code = wait_or_kill(container, timeout_s)
-            watch.stop()
-            output = container.logs(stdout=True, stderr=True, tail=5000)[-MAX_LOG_BYTES:].decode("utf-8", "replace")
+            timed_out, exit_code, watch = self._start_watched(container, timeout_s)
+            output = container.logs(stdout=True, stderr=True, tail=LOG_TAIL_LINES)[-MAX_LOG_BYTES:].decode("utf-8", "replace")
             if watch.exceeded is not None:
                 used = watch.final()
                 return RunResult(exit_code, output, timed_out, time.monotonic() - start, self._disk_error(used), used)
@@ -155,9 +152,52 @@ class DockerSandbox:
         except DOCKER_ERRORS as exc:
             raise SandboxError(f"docker failed: {_describe(exc)}") from None
         finally:
-            if watch is not None:
-                watch.stop()
             self._remove(container)
+
+    def run_steps(self, steps: list[Step], *, image: str | None = None, labels: dict[str, str] | None = None,
+                  ) -> list[RunResult]:
+        """Run trusted ``steps`` one after another in one container (sandbox/steps.py): each with its
+        own files at their own paths, its own time limit and output, as the sandbox user, and nothing
+        the step before left. Never for code an agent wrote: that gets a fresh container (``run``).
+        A container killed at the disk limit fails every step with that reason."""
+        if not steps:
+            return []
+        container = self._create(image or self.config.image,
+                                 wrap(driver_command(steps, SANDBOX_UID, LOG_TAIL_LINES, MAX_LOG_BYTES)),
+                                 [], {}, "/", labels or {}, user="0:0", cap_add=["SETUID", "SETGID"])
+        start = time.monotonic()
+        try:
+            container.put_archive("/", steps_archive(steps))
+            # Each step has its own limit inside; this one only bounds the driver's own work.
+            timed_out, exit_code, watch = self._start_watched(container, sum(s.timeout_s for s in steps) + 30 * len(steps))
+            driver_log = container.logs(stdout=True, stderr=True, tail=50).decode("utf-8", "replace")
+            if watch.exceeded is not None:
+                used = watch.final()
+                return [RunResult(None, "", False, time.monotonic() - start, self._disk_error(used), used) for _ in steps]
+            with scratch_dir("dgm-steps-") as out:
+                error = self._copy_out(container, {OUT: out / "out"})
+                results = read_results(out / "out", len(steps))
+        except DOCKER_ERRORS as exc:
+            raise SandboxError(f"docker failed: {_describe(exc)}") from None
+        finally:
+            self._remove(container)
+        ended = "timed out" if timed_out else f"exited with {exit_code}"
+        why = error or f"the step did not run: the steps' container {ended}: {driver_log.strip()[-300:]}"
+        return [RunResult(r["exit_code"], r["output"], r["timed_out"], r["duration_s"], r["error"]) if r
+                else RunResult(None, "", False, 0.0, why) for r in results]
+
+    def _start_watched(self, container: Any, timeout_s: float) -> tuple[bool, int | None, DiskWatch]:
+        """Start ``container`` under the disk watch and wait for it, killed at ``timeout_s``:
+        (timed out, exit code, the stopped watch)."""
+        container.start()
+        meter = layer_meter(self.client, container)
+        watch = DiskWatch(self.config.disk_bytes, meter, lambda: stop_for_disk(container, meter),
+                          freeze=container.pause, thaw=container.unpause).start()
+        try:
+            timed_out, exit_code = wait_or_kill(container, timeout_s)
+        finally:
+            watch.stop()
+        return timed_out, exit_code, watch
 
     def _disk_error(self, used: int) -> str:
         return (f"disk limit exceeded: the container wrote more than {human_size(self.config.disk_bytes)} "
@@ -184,7 +224,7 @@ class DockerSandbox:
         return error
 
     def _create(self, image: str, command: list[str], mounts: list[Mount], env: dict[str, str], workdir: str,
-                labels: dict[str, str]):
+                labels: dict[str, str], user: str = f"{SANDBOX_UID}:{SANDBOX_UID}", cap_add: list[str] | None = None):
         with self._lock:
             if self._closed:
                 # After an interrupt, worker threads must not start new containers behind our back.
@@ -199,7 +239,7 @@ class DockerSandbox:
                 name=name,
                 labels=all_labels,
                 network_mode="none",
-                user=f"{SANDBOX_UID}:{SANDBOX_UID}",
+                user=user,
                 working_dir=workdir,
                 environment=env,
                 volumes={str(m.host): {"bind": m.target, "mode": "ro" if m.read_only else "rw"} for m in mounts},
@@ -213,6 +253,7 @@ class DockerSandbox:
                          Ulimit(name="nofile", soft=cfg.max_open_files, hard=cfg.max_open_files),
                          Ulimit(name="core", soft=0, hard=0)],
                 cap_drop=["ALL"],
+                cap_add=cap_add or [],
                 security_opt=["no-new-privileges"],
                 init=True,  # a real PID 1 reaps zombies and forwards the kill
                 log_config=LogConfig(type="json-file", config={"max-size": "10m", "max-file": "1"}),

@@ -3,7 +3,8 @@
 import dataclasses
 from pathlib import Path
 
-from benchmarks.check import TaskCheck, check_task, judge, usable_tasks
+from benchmarks.cache import GradeCache
+from benchmarks.check import TaskCheck, check_task, judge, slowest_first, usable_tasks
 from benchmarks.grader import GradeResult
 from benchmarks.task import Task
 
@@ -117,3 +118,18 @@ def test_tests_that_define_no_test_case_are_named_as_such_but_a_build_failure_is
     built_nothing = GradeResult(resolved=False, tests={}, exit_code=2, output="CMake Error at CMakeLists.txt:13\n")
     check = judge(task, built_nothing, [built_nothing] * 2)
     assert check.reason == "the reference solution does not pass (CMake Error at CMakeLists.txt:13)"
+
+
+def test_a_check_starts_with_the_tasks_slowest_last_time(tmp_path):
+    tasks = []
+    for name in ("quick", "slow", "new", "middling"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "f.txt").write_text(name)
+        tasks.append(_task(tmp_path / name, id=name))
+    cache = GradeCache(tmp_path / "cache.sqlite")
+    assert slowest_first(tasks, cache) == tasks  # nothing timed yet: as given
+    for task, seconds in zip(tasks, (2.0, 90.0, None, 10.0), strict=True):
+        if seconds is not None:
+            cache.put("durations", task.content_hash(), {"seconds": seconds})
+    # The task never timed takes the median's place (10 s); a tie keeps the given order.
+    assert [t.id for t in slowest_first(tasks, cache)] == ["slow", "new", "middling", "quick"]

@@ -65,3 +65,15 @@ def test_only_the_crate_dependencies_of_a_patched_manifest_are_graded(sandbox, p
     assert result.error is None, result.output[-2000:]
     assert result.resolved, result.output[-2000:]
     assert set(result.tests.values()) == {"PASSED"} and len(result.tests) >= 3, result.tests
+
+
+@pytest.mark.docker
+def test_a_crate_the_image_prebuilt_is_not_compiled_again(sandbox, polyglot_image) -> None:
+    """rand 0.8 is one of the image's warm crate sets (sandbox.image.RUST_WARM_SETS): the grade builds
+    the exercise alone. A change to the grading environment that made Cargo's hashes differ from the
+    warm build's would show here as `Compiling rand`."""
+    task = _tasks()["rust-dice-roll"]
+    result = grade(sandbox, task, task.solution_patch or "")
+    assert result.resolved, result.output[-2000:]
+    compiled = [line.split()[1] for line in result.output.splitlines() if line.strip().startswith("Compiling ")]
+    assert compiled == ["dice_roll"], result.output[:2000]
