@@ -40,8 +40,8 @@ from sandbox.seccomp import wrap
 from sandbox.steps import OUT, Step, driver_command, read_results, steps_archive
 from sandbox.tario import OutputLimits, extract_tar, human_size, remove_tree, scratch_dir, tar_directory
 
-OWNER_LABEL = "dgm.owner_pid"
 SANDBOX_UID = 1000
+OWNER_LABEL = "dgm.owner_pid"
 MAX_LOG_BYTES = 2_000_000
 LOG_TAIL_LINES = 5000  # a command's output kept: its last lines, then its last MAX_LOG_BYTES of those
 WAIT_SLICE_S = 1.0

@@ -62,8 +62,8 @@ def steps_archive(steps: list[Step]) -> bytes:
 
 
 def driver_command(steps: list[Step], uid: int, tail_lines: int, tail_bytes: int) -> list[str]:
-    spec = {"uid": uid, "tail_lines": tail_lines, "tail_bytes": tail_bytes,
-            "steps": [{"command": s.command, "timeout_s": s.timeout_s, "workdir": s.workdir} for s in steps]}
+    spec = {"uid": uid, "tail_lines": tail_lines, "tail_bytes": tail_bytes, "root": f"/{ROOT}", "out": OUT,
+            "results": RESULTS, "writable": WRITABLE, "steps": [{"command": s.command, "timeout_s": s.timeout_s, "workdir": s.workdir} for s in steps]}
     return ["python3", "-I", "-S", "-c", DRIVER, json.dumps(spec)]
 
 
@@ -92,8 +92,7 @@ def read_results(out: Path, count: int) -> list[dict | None]:
 DRIVER = r'''
 import json, os, select, shutil, signal, stat, sys, time
 spec = json.loads(sys.argv[1])
-UID, ROOT, OUT = spec["uid"], "/dgm-steps", "/dgm-steps/out"
-WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+UID, ROOT, OUT, RESULTS, WRITABLE = spec["uid"], spec["root"], spec["out"], spec["results"], spec["writable"]
 
 
 def become_user():
@@ -248,12 +247,12 @@ for i, step in enumerate(spec["steps"]):
     except OSError as exc:
         results.append({"exit_code": None, "timed_out": False, "duration_s": 0.0,
                         "error": f"cannot put the step's files in place: {exc}"})
-        write("results.json", json.dumps(results).encode())
+        write(RESULTS, json.dumps(results).encode())
         continue
     result, output = run(step)
     write(f"{i}.log", output)
     results.append(result)
-    write("results.json", json.dumps(results).encode())
+    write(RESULTS, json.dumps(results).encode())
     for name in names:
         move("/" + name, os.path.join(folder, name))
 '''
